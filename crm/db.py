@@ -1,0 +1,206 @@
+"""The database: where it lives, its schema and migrations, and the concurrency policy.
+
+One DuckDB connection per process and database file, held by a `Database` object. Readers get a
+`cursor()` each (one per thread / browser session); writers take `db.write()` which serialises
+imports and other writes behind one lock and runs them in a single transaction.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
+SCHEMA_VERSION = 1
+
+
+def resolve_path(path: str | os.PathLike | None = None) -> Path:
+    """`--db` wins, then the environment variable CRM_DB, then data/crm.duckdb in the project."""
+    if path:
+        return Path(path).expanduser()
+    env = os.environ.get("CRM_DB")
+    if env:
+        return Path(env).expanduser()
+    return DEFAULT_DB
+
+
+# Each migration moves the schema one version up. Never edit a released one: add the next.
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+        """CREATE TABLE IF NOT EXISTS imports (
+            import_id INTEGER PRIMARY KEY,
+            file_name VARCHAR, file_hash VARCHAR, file_size BIGINT,
+            format VARCHAR, kind VARCHAR, platform VARCHAR, encoding VARCHAR,
+            started_at TIMESTAMP, finished_at TIMESTAMP,
+            status VARCHAR,            -- 'ok' or 'refused'
+            message VARCHAR,           -- refusal reason (message key + params as JSON)
+            rows_read BIGINT, rows_rejected BIGINT,
+            orders_new BIGINT, orders_updated BIGINT, orders_unchanged BIGINT,
+            items_new BIGINT, members_new BIGINT, members_updated BIGINT,
+            date_min TIMESTAMP, date_max TIMESTAMP,
+            warnings VARCHAR,          -- JSON list of {key, params}
+            mapping VARCHAR            -- JSON {canonical field: source column}
+        )""",
+        """CREATE TABLE IF NOT EXISTS orders (
+            order_key VARCHAR NOT NULL,     -- order id, or f:<file hash>:<row> for files without ids
+            order_id VARCHAR,
+            platform VARCHAR, shop VARCHAR,
+            customer_id VARCHAR,
+            ordered_at TIMESTAMP NOT NULL, paid_at TIMESTAMP,
+            status_raw VARCHAR, status VARCHAR,
+            amount DECIMAL(18,2) NOT NULL, refund DECIMAL(18,2) NOT NULL,
+            quantity INTEGER, item_title VARCHAR,
+            receiver VARCHAR, phone VARCHAR, address VARCHAR, province VARCHAR, city VARCHAR,
+            is_paid BOOLEAN NOT NULL, is_purchase BOOLEAN NOT NULL, spend DECIMAL(18,2) NOT NULL,
+            first_import_id INTEGER, last_import_id INTEGER
+        )""",
+        """CREATE TABLE IF NOT EXISTS order_items (
+            item_key VARCHAR NOT NULL,      -- <order id>:<line id or position>
+            order_id VARCHAR, platform VARCHAR,
+            title VARCHAR, sku VARCHAR, attributes VARCHAR,
+            quantity INTEGER, price DECIMAL(18,2), amount DECIMAL(18,2),
+            status_raw VARCHAR,
+            first_import_id INTEGER, last_import_id INTEGER
+        )""",
+        """CREATE TABLE IF NOT EXISTS members (
+            customer_id VARCHAR NOT NULL,
+            platform VARCHAR, name VARCHAR, email VARCHAR,
+            level VARCHAR, level_code INTEGER,
+            phone VARCHAR, province VARCHAR, city VARCHAR,
+            trade_count INTEGER, trade_amount DECIMAL(18,2), last_trade_at TIMESTAMP,
+            joined_at TIMESTAMP,
+            first_import_id INTEGER, last_import_id INTEGER
+        )""",
+        """CREATE TABLE IF NOT EXISTS rejects (
+            import_id INTEGER, line BIGINT, column_name VARCHAR, value VARCHAR,
+            reason VARCHAR, raw VARCHAR
+        )""",
+        """CREATE TABLE IF NOT EXISTS column_maps (
+            signature VARCHAR PRIMARY KEY, kind VARCHAR, mapping VARCHAR, header VARCHAR,
+            saved_at TIMESTAMP
+        )""",
+        """CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+        """CREATE INDEX IF NOT EXISTS orders_customer ON orders(customer_id)""",
+    ],
+}
+
+
+class Database:
+    """Owns the connection to one database file and the policy: parallel readers, one writer."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False,
+                 memory_limit: str | None = None, threads: int | None = None):
+        self.path = resolve_path(path)
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        config = {
+            "autoinstall_known_extensions": "false",
+            "autoload_known_extensions": "false",
+            "memory_limit": memory_limit or os.environ.get("CRM_MEMORY_LIMIT", "1GB"),
+            "preserve_insertion_order": "true",
+        }
+        if threads:
+            config["threads"] = str(threads)
+        self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        self._write_lock = threading.RLock()
+        self._version_lock = threading.Lock()
+        self.read_only = read_only
+        if not read_only:
+            self.migrate()
+
+    # -- connections -------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor: use one per thread or session, read each result fully, then close it."""
+        return self._con.cursor()
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One writer at a time, in one transaction: all of it lands or none of it."""
+        with self._write_lock:
+            cur = self.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                else:
+                    cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    def query(self, sql: str, params: list | tuple | dict | None = None) -> list[tuple]:
+        with self.read() as cur:
+            return cur.execute(sql, params or []).fetchall()
+
+    def query_df(self, sql: str, params: list | tuple | dict | None = None):
+        with self.read() as cur:
+            return cur.execute(sql, params or []).df()
+
+    def scalar(self, sql: str, params: list | tuple | dict | None = None):
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        try:
+            self._con.close()
+        except duckdb.Error:
+            pass
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self.read() as cur:
+            exists = cur.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+            ).fetchone()[0]
+            if not exists:
+                return 0
+            row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def migrate(self) -> None:
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise RuntimeError(f"database schema {current} is newer than this program ({SCHEMA_VERSION})")
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            with self.write() as cur:
+                for statement in MIGRATIONS[version]:
+                    cur.execute(statement)
+                cur.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
+                )
+
+    # -- data version: changes on every write, so caches can key on it ---------------------------
+    def data_version(self) -> str:
+        rows = self.query("SELECT coalesce(max(import_id), 0), count(*) FROM imports")
+        return f"{rows[0][0]}:{rows[0][1]}"
+
+    # -- settings --------------------------------------------------------------------------------
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        rows = self.query("SELECT value FROM settings WHERE key = ?", [key])
+        return rows[0][0] if rows else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.write() as cur:
+            cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])

@@ -1,0 +1,749 @@
+"""One file in: decode → stage → recognise → clean → reject → merge, in one transaction.
+
+The database only changes in `_merge_*`, inside `db.write()`: a refused file or an error anywhere
+leaves every table as it was.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from ..db import Database
+from . import clean, reader
+from .detect import (Detection, apply_user_mapping, check_required, detect, guess_generic,
+                     header_score, header_signature)
+from .errors import Refused
+from .specs import (LEVEL_ALIASES, PAID_STATES, STATUS_WORDS, TAOBAO_LEVELS, Spec, SPECS_BY_NAME)
+
+Progress = Callable[[float, str], None] | None
+MAX_LINE = 16 * 1024 * 1024
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    status: str = "ok"                 # ok | refused
+    message: tuple[str, dict] | None = None
+    format: str | None = None
+    kind: str | None = None
+    platform: str | None = None
+    encoding: str | None = None
+    import_id: int | None = None
+    rows_read: int = 0
+    rows_rejected: int = 0
+    orders_new: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    items_new: int = 0
+    items_updated: int = 0
+    members_new: int = 0
+    members_updated: int = 0
+    date_min: str | None = None
+    date_max: str | None = None
+    warnings: list[tuple[str, dict]] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["message"] = ({"key": self.message[0], **self.message[1]} if self.message else None)
+        d["warnings"] = [{"key": k, **p} for k, p in self.warnings]
+        return d
+
+
+@dataclass
+class Preview:
+    file_name: str
+    format: str
+    kind: str
+    platform: str
+    encoding: str
+    header: list[str]
+    mapping: dict[str, str]            # canonical field → column name
+    rows: list[list[str]]              # first data rows, raw text
+    source: str                        # spec | saved | user | guess
+    warnings: list[tuple[str, dict]]
+    signature: str
+    refused: tuple[str, dict] | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+def _status_state(raw: str | None) -> str:
+    """A platform status word → unpaid | paid | shipped | completed | closed | refunded |
+    partially_refunded | none | other."""
+    if raw is None:
+        return "none"
+    s = re.sub(r"^[(（]删除[)）]", "", raw).replace(" ", "").lower()
+    if s in STATUS_WORDS:
+        return STATUS_WORDS[s]
+    if "退款成功" in s or "已退款" in s:
+        return "refunded"
+    if "关闭" in s or "取消" in s:
+        return "closed"
+    if "未付款" in s or "待付款" in s or "待支付" in s:
+        return "unpaid"
+    if "完成" in s or "签收" in s or "交易成功" in s:
+        return "completed"
+    if "发货" in s or "出库" in s:
+        return "shipped" if "已发货" in s else "paid"
+    if "退款" in s or "售后" in s:
+        return "none"
+    return "other"
+
+
+class _Stage:
+    """Temporary files and the open cursor of one import."""
+
+    def __init__(self, db: Database, src: Path, file_name: str):
+        self.db = db
+        self.src = src
+        self.file_name = file_name
+        self.tmpdir = Path(tempfile.mkdtemp(prefix="crm-import-"))
+        self.utf8 = self.tmpdir / "data.csv"
+        self.dec: reader.Decoded | None = None
+
+    def close(self) -> None:
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def decode(self, progress: Progress, max_bytes: int | None = None) -> reader.Decoded:
+        kind = reader.sniff_kind(self.src)
+        src = self.src
+        if max_bytes and kind == "csv" and src.stat().st_size > max_bytes:
+            src = self.tmpdir / "head.bin"
+            with open(self.src, "rb") as fin, open(src, "wb") as fout:
+                data = fin.read(max_bytes)
+                fout.write(data[: data.rfind(b"\n") + 1] or data)
+        if kind in ("xlsx", "xls"):
+            dec = reader.spreadsheet_to_csv(src, self.utf8, header_score, progress)
+        else:
+            dec = reader.decode_to_utf8(src, self.utf8, progress)
+        reader.sniff_layout(dec, header_score)
+        if dec.delimiter == "whitespace":
+            reader.whitespace_to_csv(dec, self.tmpdir / "ws.csv")
+        self.dec = dec
+        return dec
+
+
+def _detect(db: Database | None, dec: reader.Decoded, file_name: str, format_name: str | None,
+            user_map: dict[str, str] | None) -> Detection:
+    header = dec.header
+    det = None
+    if not format_name:
+        det = detect(header, file_name)
+    if det is None and not format_name and not user_map and db is not None:
+        saved = db.query("SELECT kind, mapping FROM column_maps WHERE signature = ?",
+                         [header_signature(header)])
+        if saved:
+            kind, mapping = saved[0]
+            named = json.loads(mapping)
+            spec_name = "generic_members" if kind == "members" else "generic"
+            det = apply_user_mapping(header, Detection(spec=SPECS_BY_NAME[spec_name], mapping={}),
+                                     named, None)
+            det.source = "saved"
+    if det is None and not format_name and not user_map:
+        det = guess_generic(header)
+        if det is not None:
+            det.warnings.append(("warn_columns_guessed", {
+                "mapping": ", ".join(f"{f}←{header[i].strip()}" for f, i in det.mapping.items())}))
+    if user_map or format_name:
+        det = apply_user_mapping(header, det, user_map or {}, format_name)
+    if det is None:
+        if not dec.has_header:
+            raise Refused("refused_no_header", columns=len(header))
+        raise Refused("refused_unrecognised",
+                      columns=", ".join(h.strip() for h in header if h.strip())[:300])
+    check_required(det, header)
+    return det
+
+
+def preview_file(path: str | os.PathLike, *, file_name: str | None = None, db: Database | None = None,
+                 format_name: str | None = None, mapping: dict[str, str] | None = None,
+                 rows: int = 20) -> Preview:
+    """What the importer would do with this file, from its first megabytes. Never writes."""
+    path = Path(path)
+    file_name = file_name or path.name
+    stage = _Stage(db, path, file_name)  # type: ignore[arg-type]
+    try:
+        dec = stage.decode(None, max_bytes=2 * 1024 * 1024)
+        import csv
+        with open(dec.path, encoding="utf-8", newline="") as f:
+            for _ in range(dec.header_index + (1 if dec.has_header else 0)):
+                f.readline()
+            data = []
+            for r in csv.reader(f, delimiter=dec.delimiter if dec.delimiter != "whitespace" else ","):
+                if any(c.strip() for c in r):
+                    data.append(r)
+                if len(data) >= rows:
+                    break
+        refused = None
+        try:
+            det = _detect(db, dec, file_name, format_name, mapping)
+            fmt, kind, platform, named, source = (det.spec.name, det.spec.kind, det.spec.platform,
+                                                  det.named_mapping(dec.header), det.source)
+            warnings = dec.warnings + det.warnings
+        except Refused as e:
+            refused = (e.key, e.params)
+            fmt, kind, platform, named, source, warnings = "", "", "", {}, "", dec.warnings
+        return Preview(file_name=file_name, format=fmt, kind=kind, platform=platform,
+                       encoding=dec.encoding, header=dec.header, mapping=named, rows=data,
+                       source=source, warnings=warnings, signature=header_signature(dec.header),
+                       refused=refused)
+    finally:
+        stage.close()
+
+
+def save_mapping(db: Database, header: list[str], kind: str, mapping: dict[str, str]) -> None:
+    """Remember a user's mapping for every later file with this exact header."""
+    with db.write() as cur:
+        cur.execute("INSERT OR REPLACE INTO column_maps VALUES (?, ?, ?, ?, ?)",
+                    [header_signature(header), kind, json.dumps(mapping, ensure_ascii=False),
+                     json.dumps(header, ensure_ascii=False), dt.datetime.now()])
+
+
+# ---------------------------------------------------------------------------------------------
+def import_file(db: Database, path: str | os.PathLike, *, file_name: str | None = None,
+                format_name: str | None = None, mapping: dict[str, str] | None = None,
+                progress: Progress = None, remember_mapping: bool = False) -> ImportResult:
+    """Import one export file. Never raises for a bad file: a refused result says why."""
+    path = Path(path)
+    file_name = file_name or path.name
+    result = ImportResult(file_name=file_name)
+    t0 = time.perf_counter()
+    stage = _Stage(db, path, file_name)
+    try:
+        if not path.exists():
+            raise Refused("refused_missing_file")
+        dec = stage.decode(progress)
+        result.encoding = dec.encoding
+        det = _detect(db, dec, file_name, format_name, mapping)
+        result.format, result.kind, result.platform = det.spec.name, det.spec.kind, det.spec.platform
+        result.mapping = det.named_mapping(dec.header)
+        result.warnings = list(dec.warnings) + list(det.warnings)
+        if progress:
+            progress(0.45, "reading")
+        _run(db, stage, det, result, progress)
+        if remember_mapping and det.source == "user" and det.spec.platform == "generic":
+            save_mapping(db, dec.header, det.spec.kind, result.mapping)
+    except Refused as e:
+        result = _refused(result, e.key, e.params)
+    except (duckdb.Error, OSError, UnicodeError, ValueError) as e:
+        result = _refused(result, "refused_unreadable", {"detail": str(e).splitlines()[0][:200]})
+    finally:
+        stage.close()
+    result.seconds = round(time.perf_counter() - t0, 3)
+    if progress:
+        progress(1.0, "done")
+    return result
+
+
+def _refused(partial: ImportResult, key: str, params: dict) -> ImportResult:
+    """A refused file reports only what was recognised: nothing was written."""
+    return ImportResult(file_name=partial.file_name, status="refused", message=(key, params),
+                        format=partial.format, kind=partial.kind, platform=partial.platform,
+                        encoding=partial.encoding, mapping=partial.mapping)
+
+
+def import_files(db: Database, paths, **kw) -> list[ImportResult]:
+    return [import_file(db, p, **kw) for p in paths]
+
+
+# ---------------------------------------------------------------------------------------------
+def _col(det: Detection, fld: str) -> str | None:
+    i = det.mapping.get(fld)
+    return None if i is None else f"c{i}"
+
+
+def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, progress: Progress) -> None:
+    dec = stage.dec
+    assert dec is not None
+    spec = det.spec
+    n = dec.n_fields
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
+    skip = dec.header_index + (1 if dec.has_header else 0)
+    delim = dec.delimiter if dec.delimiter != "whitespace" else ","
+    with db.write() as cur:
+        clean.install_macros(cur)
+        cur.execute("DROP TABLE IF EXISTS raw")
+        cur.execute(
+            f"""CREATE TEMP TABLE raw AS SELECT * FROM read_csv(?, header=false, skip={int(skip)},
+                delim=?, quote='"', escape='"', columns={columns}, auto_detect=false,
+                store_rejects=true, rejects_table='crm_rej', rejects_scan='crm_rej_scan',
+                null_padding=false, strict_mode=true, max_line_size={MAX_LINE},
+                new_line='\\n', encoding='utf-8')""",
+            [str(dec.path), delim])
+        malformed = cur.execute(
+            "SELECT line, csv_line, error_message FROM crm_rej ORDER BY line").fetchall()
+        rows_ok = cur.execute("SELECT count(*) FROM raw").fetchone()[0]
+        # Blank lines are not rows.
+        result.rows_read = rows_ok + len(malformed)
+        if result.rows_read == 0:
+            raise Refused("refused_no_rows")
+        if rows_ok == 0:
+            raise Refused("refused_all_malformed", count=len(malformed))
+        if progress:
+            progress(0.6, "cleaning")
+        import_id = (cur.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
+        result.import_id = import_id
+        rejects: list[tuple] = [(import_id, int(line), None, None, "malformed_line", (raw or "")[:2000])
+                                for line, raw, _msg in malformed]
+        malformed_lines = [int(m[0]) for m in malformed]
+
+        _stage_clean(cur, det, dec)
+        bad = _row_rejects(cur, det)
+        if spec.kind == "orders":
+            bad += _build_orders(cur, det, dec, result)
+        for rn, column, value, reason in bad:
+            line = _record_line(int(rn), skip, malformed_lines)
+            rejects.append((import_id, line, column, value, reason, None))
+        if rejects:
+            _attach_raw(cur, rejects, skip, malformed_lines)
+        result.rows_rejected = len(rejects)
+        if progress:
+            progress(0.8, "merging")
+        if spec.kind == "orders":
+            _merge_orders(cur, result, import_id)
+            if spec.line_level:
+                _build_items_from_lines(cur, det)
+                _merge_items(cur, result, import_id)
+        elif spec.kind == "items":
+            _build_items(cur, det)
+            _merge_items(cur, result, import_id)
+            missing = cur.execute(
+                "SELECT count(DISTINCT i.order_id) FROM new_items i ANTI JOIN orders o ON o.order_key = i.order_id"
+            ).fetchone()[0]
+            if missing:
+                result.warnings.append(("warn_items_without_orders", {"count": missing}))
+        else:
+            _build_members(cur, det)
+            _merge_members(cur, result, import_id)
+        if rejects:
+            cur.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?)", rejects)
+        cur.execute(
+            """INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?, ?, ?, ?, ?,
+                                           ?, ?, ?, ?)""",
+            [import_id, result.file_name, dec.file_hash, stage.src.stat().st_size, spec.name, spec.kind,
+             spec.platform, dec.encoding, dt.datetime.now() - dt.timedelta(seconds=0), dt.datetime.now(),
+             result.rows_read, result.rows_rejected, result.orders_new, result.orders_updated,
+             result.orders_unchanged, result.items_new, result.members_new, result.members_updated,
+             result.date_min, result.date_max,
+             json.dumps([{"key": k, **p} for k, p in result.warnings], ensure_ascii=False),
+             json.dumps(result.mapping, ensure_ascii=False)])
+        for t in ("raw", "stg", "ok_rows", "new_orders", "new_items", "new_members", "m", "bad"):
+            cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _record_line(rn: int, skip: int, malformed_lines: list[int]) -> int:
+    """1-based record number in the file of accepted row `rn` (0-based), skipping over the
+    records DuckDB rejected as malformed (their numbers are known)."""
+    line = skip + rn + 1
+    for m in malformed_lines:  # sorted
+        if m <= line:
+            line += 1
+        else:
+            break
+    return line
+
+
+def _attach_raw(cur, rejects: list[tuple], skip: int, malformed_lines: list[int]) -> None:
+    """Fill in the original row text of cleaning rejects (so the download shows the whole row)."""
+    need = {r[1] for r in rejects if r[5] is None}
+    if not need:
+        return
+    base = cur.execute("SELECT min(rowid) FROM raw").fetchone()[0] or 0
+    rows = cur.execute(
+        "SELECT rowid - ?, concat_ws(',', COLUMNS('^c\\d+$')) FROM raw WHERE rowid - ? IN (SELECT unnest(?))",
+        [base, base, [int(x) for x in _rn_for_lines(need, skip, malformed_lines)]]).fetchall()
+    by_line = {_record_line(int(rn), skip, malformed_lines): text for rn, text in rows}
+    for i, r in enumerate(rejects):
+        if r[5] is None:
+            rejects[i] = r[:5] + (by_line.get(r[1]),)
+
+
+def _rn_for_lines(lines: set[int], skip: int, malformed_lines: list[int]) -> list[int]:
+    out = []
+    for line in lines:
+        before = sum(1 for m in malformed_lines if m < line)
+        out.append(line - skip - 1 - before)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+_TEXT_FIELDS = ("customer_id", "status", "item_title", "receiver", "address", "shop", "province", "city",
+                "level", "sku", "attributes", "name", "email", "after_sale")
+_ID_FIELDS = ("order_id", "line_id")
+
+
+def _stage_clean(cur, det: Detection, dec: reader.Decoded) -> None:
+    """raw (all text) → stg: one cleaned, typed column per mapped field, plus the raw text of
+    fields whose failures become rejects."""
+    base = cur.execute("SELECT min(rowid) FROM raw").fetchone()[0] or 0
+    exprs = [f"rowid - {int(base)} AS rn"]
+    for fld, i in det.mapping.items():
+        c = f"c{i}"
+        if fld in _ID_FIELDS:
+            exprs.append(f"crm_id({c}) AS {fld}")
+        elif fld == "customer_id":
+            exprs.append(f"crm_id({c}) AS {fld}")
+        elif fld == "phone":
+            exprs.append(f"crm_phone({c}) AS {fld}")
+        elif fld in ("amount", "refund", "price", "trade_amount"):
+            exprs.append(f"crm_money({c}) AS {fld}")
+            exprs.append(f"crm_text({c}) AS {fld}__raw")
+        elif fld in ("quantity", "trade_count", "level_code"):
+            exprs.append(f"crm_int({c}) AS {fld}")
+        elif fld in ("ordered_at", "paid_at", "last_trade_at", "joined_at"):
+            fmts = clean.rank_date_formats(cur, "raw", c)
+            exprs.append(f"crm_ts({c}, {clean.formats_sql(fmts)}) AS {fld}")
+            exprs.append(f"crm_text({c}) AS {fld}__raw")
+        else:
+            exprs.append(f"crm_text({c}) AS {fld}")
+    cur.execute("DROP TABLE IF EXISTS stg")
+    cur.execute(f"CREATE TEMP TABLE stg AS SELECT {', '.join(exprs)} FROM raw")
+
+
+def _row_rejects(cur, det: Detection) -> list[tuple]:
+    """Rows whose values cannot be read: (rn, column, value, reason). They leave `stg`."""
+    m = det.mapping
+    spec = det.spec
+    checks: list[str] = []
+
+    def add(cond: str, column: str, value: str, reason: str):
+        checks.append(f"SELECT rn, '{column}' AS col, {value} AS val, '{reason}' AS reason FROM stg WHERE {cond}")
+
+    for fld in ("ordered_at", "paid_at", "last_trade_at", "joined_at"):
+        if fld in m:
+            add(f"{fld}__raw IS NOT NULL AND {fld} IS NULL", fld, f"{fld}__raw", "bad_date")
+    for fld in ("amount", "refund", "price", "trade_amount"):
+        if fld in m:
+            add(f"{fld}__raw IS NOT NULL AND {fld} IS NULL", fld, f"{fld}__raw", "bad_amount")
+    if spec.kind == "orders":
+        if "amount" in m:
+            add("amount < 0", "amount", "amount__raw", "negative_amount")
+        if "order_id" in m:
+            add("order_id IS NULL", "order_id", "NULL", "missing_order_id")
+        if not spec.line_level:
+            date_null = " AND ".join(f"{f} IS NULL" for f in ("ordered_at", "paid_at") if f in m)
+            date_raw_null = " AND ".join(f"{f}__raw IS NULL" for f in ("ordered_at", "paid_at") if f in m)
+            add(f"{date_null} AND {date_raw_null}", "ordered_at" if "ordered_at" in m else "paid_at",
+                "NULL", "missing_date")
+            if "amount" in m:
+                add("amount IS NULL AND amount__raw IS NULL", "amount", "NULL", "missing_amount")
+    elif spec.kind == "items":
+        add("order_id IS NULL", "order_id", "NULL", "missing_order_id")
+    else:
+        add("customer_id IS NULL", "customer_id", "NULL", "missing_customer")
+    if not checks:
+        return []
+    cur.execute("DROP TABLE IF EXISTS bad")
+    cur.execute("CREATE TEMP TABLE bad AS " + " UNION ALL ".join(checks))
+    # One reason per row: the first in the order above.
+    rows = cur.execute(
+        "SELECT rn, col, val, reason FROM bad QUALIFY row_number() OVER (PARTITION BY rn ORDER BY rn) = 1 ORDER BY rn"
+    ).fetchall()
+    cur.execute("DELETE FROM stg WHERE rn IN (SELECT rn FROM bad)")
+    return rows
+
+
+def _typed_null(fld: str) -> str:
+    if fld in ("ordered_at", "paid_at", "last_trade_at", "joined_at"):
+        return "NULL::TIMESTAMP"
+    if fld in ("amount", "refund", "price", "trade_amount"):
+        return "NULL::DECIMAL(18,2)"
+    if fld in ("quantity", "trade_count", "level_code"):
+        return "NULL::INTEGER"
+    return "NULL::VARCHAR"
+
+
+def _status_table(cur, column: str, table: str = "stg") -> None:
+    """Map the distinct status words of `column` to canonical states in a small temp table."""
+    words = [r[0] for r in cur.execute(f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL").fetchall()]
+    cur.execute(f"DROP TABLE IF EXISTS map_{column}")
+    cur.execute(f"CREATE TEMP TABLE map_{column} (word VARCHAR, state VARCHAR)")
+    if words:
+        cur.executemany(f"INSERT INTO map_{column} VALUES (?, ?)", [(w, _status_state(w)) for w in words])
+
+
+def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult) -> list[tuple]:
+    """stg → new_orders: one row per order with the purchase flags of DESIGN.md."""
+    m = det.mapping
+    spec = det.spec
+    has = lambda f: f in m  # noqa: E731
+    warnings = result.warnings
+    # Keys: the order id, or (files without ids) the file's content hash and the row.
+    if has("order_id"):
+        key = "order_id"
+    else:
+        key = f"'f:{dec.file_hash[:16]}:' || (rn + 1)::VARCHAR"
+        warnings.append(("warn_no_order_ids", {}))
+    _status_table(cur, "status") if has("status") else None
+    _status_table(cur, "after_sale") if has("after_sale") else None
+    sel = lambda f: f if has(f) else _typed_null(f)  # noqa: E731
+    line_amount = sel("amount")
+    if not has("amount") and has("price"):
+        line_amount = "price * coalesce(quantity, 1)"
+    after_refunded = "coalesce(a.state = 'refunded', false)" if has("after_sale") else "false"
+    base = f"""
+        SELECT rn, {key} AS order_key, {sel('order_id')} AS order_id,
+               {sel('customer_id')} AS customer_id, {sel('ordered_at')} AS ordered_at, {sel('paid_at')} AS paid_at,
+               {sel('status')} AS status_raw, {'s.state' if has('status') else 'NULL'} AS state,
+               {line_amount} AS amount, {sel('refund')} AS refund, {after_refunded} AS line_refunded,
+               {sel('quantity')} AS quantity, {sel('item_title')} AS item_title,
+               {sel('receiver')} AS receiver, {sel('phone')} AS phone, {sel('address')} AS address,
+               {sel('province')} AS province, {sel('city')} AS city, {sel('shop')} AS shop
+        FROM stg
+        {'LEFT JOIN map_status s ON s.word = stg.status' if has('status') else ''}
+        {'LEFT JOIN map_after_sale a ON a.word = stg.after_sale' if has('after_sale') else ''}"""
+    cur.execute("DROP TABLE IF EXISTS ok_rows")
+    cur.execute(f"CREATE TEMP TABLE ok_rows AS {base}")
+
+    line_level = spec.line_level
+    amount_scope = spec.amount_scope
+    if has("order_id") and not line_level:
+        # Exact duplicate rows are one order; an id repeated with different lines is a line-level
+        # file (generic logs with one row per item) — the amounts of distinct lines add up.
+        dup_rows = cur.execute(
+            "SELECT count(*) - count(DISTINCT (order_key, customer_id, ordered_at, paid_at, status_raw, amount, refund, quantity, item_title)) FROM ok_rows"
+        ).fetchone()[0]
+        if dup_rows:
+            warnings.append(("warn_duplicate_rows", {"count": dup_rows}))
+            cur.execute("""DELETE FROM ok_rows WHERE rn NOT IN (
+                SELECT min(rn) FROM ok_rows GROUP BY order_key, customer_id, ordered_at, paid_at, status_raw,
+                       amount, refund, quantity, item_title)""")
+        if spec.platform == "generic":
+            repeated = cur.execute("SELECT count(*) - count(DISTINCT order_key) FROM ok_rows").fetchone()[0]
+            if repeated:
+                line_level, amount_scope = True, "line"
+    if line_level:
+        amount_agg = "sum(amount)" if amount_scope == "line" else "max(amount)"
+        refund_agg = ("sum(CASE WHEN line_refunded THEN amount ELSE coalesce(refund, 0) END)"
+                      if amount_scope == "line" else "max(refund)")
+        first = lambda c: f"arg_min({c}, rn) FILTER (WHERE {c} IS NOT NULL)"  # noqa: E731
+        grouped = f"""
+            SELECT min(rn) AS rn, order_key, any_value(order_id) AS order_id,
+                   {first('customer_id')} AS customer_id, min(ordered_at) AS ordered_at, min(paid_at) AS paid_at,
+                   {first('status_raw')} AS status_raw, {first('state')} AS state,
+                   {amount_agg} AS amount, {refund_agg} AS refund,
+                   bool_and(line_refunded) AS line_refunded, sum(quantity) AS quantity,
+                   string_agg(DISTINCT item_title, '，') AS item_title,
+                   {first('receiver')} AS receiver, {first('phone')} AS phone, {first('address')} AS address,
+                   {first('province')} AS province, {first('city')} AS city, {first('shop')} AS shop
+            FROM ok_rows GROUP BY order_key"""
+    else:
+        grouped = "SELECT * FROM ok_rows QUALIFY row_number() OVER (PARTITION BY order_key ORDER BY rn DESC) = 1"
+    refund_known = has("refund") or (line_level and amount_scope == "line" and has("after_sale"))
+    has_paid_col = has("paid_at")
+    paid_states = ", ".join(f"'{s}'" for s in PAID_STATES)
+    cur.execute("DROP TABLE IF EXISTS new_orders")
+    cur.execute(f"""
+        CREATE TEMP TABLE new_orders AS
+        WITH g AS ({grouped}),
+        p AS (
+            SELECT *, coalesce(ordered_at, paid_at) AS ordered_at2,
+                   CASE WHEN paid_at IS NOT NULL THEN true
+                        WHEN state IN ({paid_states}) THEN true
+                        WHEN state IN ('unpaid', 'closed') THEN false
+                        WHEN {str(has_paid_col).lower()} THEN false
+                        ELSE true END AS is_paid
+            FROM g),
+        r AS (
+            SELECT *, CASE
+                WHEN line_refunded AND NOT {str(refund_known).lower()} THEN amount
+                WHEN state = 'refunded' AND coalesce(refund, 0) = 0 THEN amount
+                WHEN state = 'closed' AND is_paid AND NOT {str(refund_known).lower()} THEN amount
+                ELSE coalesce(refund, 0) END AS refund_eff
+            FROM p)
+        SELECT rn, order_key, order_id, customer_id, ordered_at2 AS ordered_at, paid_at, status_raw,
+               coalesce(state, 'none') AS status, amount, refund_eff::DECIMAL(18,2) AS refund, quantity, item_title,
+               receiver, phone, address,
+               coalesce(province, {"split_part(address, ' ', 1)" if has('address') else 'NULL'}) AS province,
+               coalesce(city, {"nullif(split_part(address, ' ', 2), '')" if has('address') else 'NULL'}) AS city,
+               shop, is_paid,
+               is_paid AND NOT (refund_eff > 0 AND refund_eff >= amount) AS is_purchase
+        FROM r""")
+    # Order-level problems found only after grouping lines.
+    bad = cur.execute("""
+        SELECT rn, CASE WHEN ordered_at IS NULL THEN 'ordered_at' WHEN amount IS NULL THEN 'amount' ELSE 'amount' END,
+               NULL, CASE WHEN ordered_at IS NULL THEN 'missing_date' WHEN amount IS NULL THEN 'missing_amount'
+                          ELSE 'negative_amount' END
+        FROM new_orders WHERE ordered_at IS NULL OR amount IS NULL OR amount < 0""").fetchall()
+    if bad:
+        cur.execute("DELETE FROM new_orders WHERE ordered_at IS NULL OR amount IS NULL OR amount < 0")
+    _order_warnings(cur, det, result)
+    row = cur.execute("SELECT min(ordered_at)::VARCHAR, max(ordered_at)::VARCHAR FROM new_orders").fetchone()
+    result.date_min, result.date_max = row
+    return bad
+
+
+def _order_warnings(cur, det: Detection, result: ImportResult) -> None:
+    m = det.mapping
+    w = result.warnings
+    n, no_cust, masked, damaged, sci = cur.execute(r"""
+        SELECT count(*), count(*) FILTER (WHERE customer_id IS NULL),
+               count(*) FILTER (WHERE customer_id LIKE '%*%'),
+               count(*) FILTER (WHERE regexp_full_match(order_id, '\d{16,}') AND regexp_full_match(order_id[16:], '0+')),
+               count(*) FILTER (WHERE regexp_full_match(order_id, '\d(\.\d+)?[eE]\+?\d+'))
+        FROM new_orders""").fetchone()
+    if "customer_id" in m and n and no_cust:
+        w.append(("warn_empty_customer", {"count": no_cust}))
+    if n and masked > 0.2 * n:
+        w.append(("warn_masked_buyers", {"count": masked}))
+    if n and (sci or damaged > 0.2 * n):
+        w.append(("warn_damaged_ids", {"count": sci + damaged}))
+    if "status" in m:
+        other = [r[0] for r in cur.execute(
+            "SELECT DISTINCT status_raw FROM new_orders WHERE status = 'other' ORDER BY 1 LIMIT 8").fetchall()]
+        if other:
+            w.append(("warn_unknown_status", {"statuses": "、".join(other)}))
+
+
+def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
+    """new_orders → orders. A later export of the same order updates it; identical rows are
+    'unchanged'; a time without seconds (Excel re-save) keeps the precise one already stored."""
+    keep_precise = lambda c: (f"CASE WHEN o.{c} IS NOT NULL AND n.{c} IS NOT NULL AND second(n.{c}) = 0 "  # noqa: E731
+                              f"AND date_trunc('minute', o.{c}) = n.{c} THEN o.{c} ELSE coalesce(n.{c}, o.{c}) END")
+    keep = lambda c: f"coalesce(n.{c}, o.{c})"  # noqa: E731
+    cur.execute("DROP TABLE IF EXISTS m")
+    cur.execute(f"""
+        CREATE TEMP TABLE m AS
+        SELECT n.order_key, coalesce(n.order_id, o.order_id) AS order_id, ? AS platform, {keep('shop')} AS shop,
+               {keep('customer_id')} AS customer_id, {keep_precise('ordered_at')} AS ordered_at,
+               {keep_precise('paid_at')} AS paid_at, n.status_raw, n.status, n.amount, n.refund,
+               {keep('quantity')} AS quantity, {keep('item_title')} AS item_title,
+               {keep('receiver')} AS receiver, {keep('phone')} AS phone, {keep('address')} AS address,
+               {keep('province')} AS province, {keep('city')} AS city,
+               n.is_paid, n.is_purchase,
+               CASE WHEN n.is_purchase THEN n.amount - n.refund ELSE 0 END::DECIMAL(18,2) AS spend,
+               o.order_key IS NOT NULL AS existed, o.first_import_id,
+               o.customer_id AS o_customer_id, o.ordered_at AS o_ordered_at, o.paid_at AS o_paid_at,
+               o.status_raw AS o_status_raw, o.amount AS o_amount, o.refund AS o_refund,
+               o.quantity AS o_quantity, o.item_title AS o_item_title, o.is_purchase AS o_is_purchase,
+               o.province AS o_province, o.city AS o_city, o.phone AS o_phone, o.shop AS o_shop
+        FROM new_orders n LEFT JOIN orders o ON o.order_key = n.order_key""", [result.platform])
+    cur.execute("""ALTER TABLE m ADD COLUMN changed BOOLEAN""")
+    cur.execute("""UPDATE m SET changed = NOT existed OR
+        customer_id IS DISTINCT FROM o_customer_id OR ordered_at IS DISTINCT FROM o_ordered_at OR
+        paid_at IS DISTINCT FROM o_paid_at OR status_raw IS DISTINCT FROM o_status_raw OR
+        amount IS DISTINCT FROM o_amount OR refund IS DISTINCT FROM o_refund OR
+        quantity IS DISTINCT FROM o_quantity OR item_title IS DISTINCT FROM o_item_title OR
+        is_purchase IS DISTINCT FROM o_is_purchase OR province IS DISTINCT FROM o_province OR
+        city IS DISTINCT FROM o_city OR phone IS DISTINCT FROM o_phone OR shop IS DISTINCT FROM o_shop""")
+    new, updated, unchanged = cur.execute(
+        "SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed AND changed), "
+        "count(*) FILTER (WHERE existed AND NOT changed) FROM m").fetchone()
+    result.orders_new, result.orders_updated, result.orders_unchanged = new, updated, unchanged
+    cols = ("order_id, platform, shop, customer_id, ordered_at, paid_at, status_raw, status, amount, refund, "
+            "quantity, item_title, receiver, phone, address, province, city, is_paid, is_purchase, spend")
+    if updated:
+        sets = ", ".join(f"{c.strip()} = m.{c.strip()}" for c in cols.split(","))
+        cur.execute(f"""UPDATE orders SET {sets}, last_import_id = ?
+                        FROM m WHERE orders.order_key = m.order_key AND m.existed AND m.changed""", [import_id])
+    if new:
+        cur.execute(f"""INSERT INTO orders (order_key, {cols}, first_import_id, last_import_id)
+                        SELECT order_key, {cols}, ?, ? FROM m WHERE NOT existed""", [import_id, import_id])
+
+
+def _build_items_from_lines(cur, det: Detection) -> None:
+    """Line-level order files (Shopify, JD, Douyin, item logs) also give the items."""
+    m = det.mapping
+    if "order_id" not in m or "item_title" not in m:
+        cur.execute("DROP TABLE IF EXISTS new_items")
+        cur.execute("CREATE TEMP TABLE new_items (item_key VARCHAR, order_id VARCHAR, title VARCHAR, sku VARCHAR, "
+                    "attributes VARCHAR, quantity INTEGER, price DECIMAL(18,2), amount DECIMAL(18,2), status_raw VARCHAR)")
+        return
+    _build_items(cur, det, from_orders=True)
+
+
+def _build_items(cur, det: Detection, from_orders: bool = False) -> None:
+    m = det.mapping
+    sel = lambda f: f if f in m else _typed_null(f)  # noqa: E731
+    position = ("line_id" if "line_id" in m else
+                "row_number() OVER (PARTITION BY order_id ORDER BY rn)::VARCHAR")
+    where = "WHERE rn IN (SELECT rn FROM ok_rows)" if from_orders else ""
+    amount = "amount" if ("amount" in m and det.spec.amount_scope == "line") else \
+        ("price * quantity" if "price" in m and "quantity" in m else "NULL")
+    cur.execute("DROP TABLE IF EXISTS new_items")
+    cur.execute(f"""
+        CREATE TEMP TABLE new_items AS
+        SELECT order_id || ':' || {position} AS item_key, order_id, {sel('item_title')} AS title,
+               {sel('sku')} AS sku, {sel('attributes')} AS attributes, {sel('quantity')} AS quantity,
+               {sel('price')} AS price, ({amount})::DECIMAL(18,2) AS amount, {sel('status')} AS status_raw
+        FROM stg {where}
+        QUALIFY row_number() OVER (PARTITION BY item_key ORDER BY rn DESC) = 1""")
+
+
+def _merge_items(cur, result: ImportResult, import_id: int) -> None:
+    cols = "order_id, title, sku, attributes, quantity, price, amount, status_raw"
+    new, updated = cur.execute(f"""
+        SELECT count(*) FILTER (WHERE o.item_key IS NULL),
+               count(*) FILTER (WHERE o.item_key IS NOT NULL AND (n.title, n.quantity, n.price, n.amount, n.status_raw)
+                                IS DISTINCT FROM (o.title, o.quantity, o.price, o.amount, o.status_raw))
+        FROM new_items n LEFT JOIN order_items o ON o.item_key = n.item_key""").fetchone()
+    result.items_new, result.items_updated = new, updated
+    cur.execute(f"""
+        CREATE TEMP TABLE keep_first AS SELECT item_key, first_import_id FROM order_items
+        WHERE item_key IN (SELECT item_key FROM new_items)""")
+    cur.execute("DELETE FROM order_items WHERE item_key IN (SELECT item_key FROM new_items)")
+    cur.execute(f"""INSERT INTO order_items (item_key, platform, {cols}, first_import_id, last_import_id)
+                    SELECT n.item_key, ?, {', '.join('n.' + c.strip() for c in cols.split(','))},
+                           coalesce(k.first_import_id, ?), ?
+                    FROM new_items n LEFT JOIN keep_first k USING (item_key)""",
+                [result.platform, import_id, import_id])
+    cur.execute("DROP TABLE keep_first")
+
+
+def _build_members(cur, det: Detection) -> None:
+    m = det.mapping
+    spec = det.spec
+    sel = lambda f: f if f in m else _typed_null(f)  # noqa: E731
+    codes = spec.level_codes or TAOBAO_LEVELS
+    code_case = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in codes.items())
+    alias_case = " ".join(f"WHEN '{k}' THEN {v}" for k, v in LEVEL_ALIASES.items())
+    if "level_code" in m:
+        level = f"CASE level_code::VARCHAR {code_case} ELSE {sel('level')} END"
+        level_code = "level_code"
+    else:
+        level = sel("level")
+        level_code = f"CASE lower(replace({sel('level')}, ' ', '')) {alias_case} ELSE NULL END" if "level" in m else "NULL"
+    cur.execute("DROP TABLE IF EXISTS new_members")
+    cur.execute(f"""
+        CREATE TEMP TABLE new_members AS
+        SELECT customer_id, {sel('name')} AS name, {sel('email')} AS email, {level} AS level,
+               ({level_code})::INTEGER AS level_code, {sel('phone')} AS phone, {sel('province')} AS province,
+               {sel('city')} AS city, {sel('trade_count')} AS trade_count, {sel('trade_amount')} AS trade_amount,
+               {sel('last_trade_at')} AS last_trade_at, {sel('joined_at')} AS joined_at
+        FROM stg
+        QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY rn DESC) = 1""")
+
+
+def _merge_members(cur, result: ImportResult, import_id: int) -> None:
+    cols = ["name", "email", "level", "level_code", "phone", "province", "city", "trade_count",
+            "trade_amount", "last_trade_at", "joined_at"]
+    diff = " OR ".join(f"coalesce(n.{c}, o.{c}) IS DISTINCT FROM o.{c}" for c in cols)
+    new, updated = cur.execute(f"""
+        SELECT count(*) FILTER (WHERE o.customer_id IS NULL),
+               count(*) FILTER (WHERE o.customer_id IS NOT NULL AND ({diff}))
+        FROM new_members n LEFT JOIN members o USING (customer_id)""").fetchone()
+    result.members_new, result.members_updated = new, updated
+    sets = ", ".join(f"{c} = coalesce(n.{c}, members.{c})" for c in cols)
+    cur.execute(f"UPDATE members SET {sets}, last_import_id = ? FROM new_members n "
+                f"WHERE members.customer_id = n.customer_id", [import_id])
+    cur.execute(f"""INSERT INTO members (customer_id, platform, {', '.join(cols)}, first_import_id, last_import_id)
+                    SELECT customer_id, ?, {', '.join(cols)}, ?, ? FROM new_members n
+                    WHERE NOT EXISTS (SELECT 1 FROM members o WHERE o.customer_id = n.customer_id)""",
+                [result.platform, import_id, import_id])
+    row = cur.execute("SELECT min(last_trade_at)::VARCHAR, max(last_trade_at)::VARCHAR FROM new_members").fetchone()
+    result.date_min, result.date_max = row

@@ -1,0 +1,96 @@
+"""Headline numbers (Home page, `python -m crm summary`), following DESIGN.md's definitions.
+
+orders = purchases (paid, not refunded in full); GMV = Σ(amount − refund) over purchases;
+avg_order_value (笔单价) = GMV / purchases; avg_spend_per_buyer (客单价) = GMV / buyers;
+repeat buyers have ≥ 2 purchases in the period; repurchase rate = repeat buyers / buyers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from .db import Database
+
+SUMMARY_SQL = """
+WITH p AS (
+    SELECT customer_id, spend, ordered_at FROM orders
+    WHERE is_purchase AND ordered_at < ?::DATE + INTERVAL 1 DAY
+      AND (?::DATE IS NULL OR ordered_at >= ?::DATE)
+),
+per_buyer AS (
+    SELECT customer_id, count(*) AS n FROM p WHERE customer_id IS NOT NULL GROUP BY customer_id
+),
+known AS (
+    SELECT customer_id FROM orders WHERE customer_id IS NOT NULL AND ordered_at < ?::DATE + INTERVAL 1 DAY
+    UNION
+    SELECT customer_id FROM members
+)
+SELECT
+    (SELECT count(*) FROM known) AS members,
+    (SELECT count(*) FROM per_buyer) AS buyers,
+    (SELECT count(*) FROM p) AS orders,
+    (SELECT coalesce(sum(spend), 0)::DECIMAL(38,2) FROM p) AS gmv,
+    (SELECT count(*) FROM per_buyer WHERE n >= 2) AS repeat_buyers,
+    (SELECT min(ordered_at) FROM p) AS first_order_at,
+    (SELECT max(ordered_at) FROM p) AS last_order_at
+"""
+
+CENT = Decimal("0.01")
+
+
+def default_as_of(db: Database) -> dt.date | None:
+    """The date of the latest order in the data (exports age; 'today' would make everyone dormant)."""
+    return db.scalar("SELECT max(ordered_at)::DATE FROM orders")
+
+
+def _div(a: Decimal | int, b: int, q: Decimal = CENT) -> Decimal | None:
+    if not b:
+        return None
+    return (Decimal(a) / Decimal(b)).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def summary(db: Database, as_of: dt.date | None = None, start: dt.date | None = None) -> dict:
+    """Headline numbers for purchases from `start` (inclusive, default: all) up to `as_of`
+    (inclusive, default: the date of the latest order)."""
+    as_of = as_of or default_as_of(db) or dt.date.today()
+    row = db.query(SUMMARY_SQL, [as_of, start, start, as_of])[0]
+    members, buyers, orders, gmv, repeat, first, last = row
+    return {
+        "as_of": as_of.isoformat(),
+        "start": start.isoformat() if start else None,
+        "members": members,
+        "buyers": buyers,
+        "orders": orders,
+        "gmv": gmv,
+        "avg_order_value": _div(gmv, orders),
+        "avg_spend_per_buyer": _div(gmv, buyers),
+        "repeat_buyers": repeat,
+        "repurchase_rate": _div(repeat, buyers, Decimal("0.0001")),
+        "first_order_at": first,
+        "last_order_at": last,
+    }
+
+
+def data_overview(db: Database) -> dict:
+    """What is in the database at all (welcome screen vs Home, data page)."""
+    row = db.query("""
+        SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM members), (SELECT count(*) FROM order_items),
+               (SELECT count(*) FROM imports), (SELECT min(ordered_at) FROM orders), (SELECT max(ordered_at) FROM orders),
+               (SELECT count(*) FROM orders WHERE customer_id IS NULL)""")[0]
+    return {"orders": row[0], "members": row[1], "items": row[2], "imports": row[3],
+            "first_order_at": row[4], "last_order_at": row[5], "orders_without_customer": row[6]}
+
+
+def to_json_ready(d: dict) -> dict:
+    """Decimals → numbers with two decimals, timestamps → 'YYYY-MM-DD HH:MM:SS'."""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, Decimal):
+            out[k] = float(v)
+        elif isinstance(v, dt.datetime):
+            out[k] = v.strftime("%Y-%m-%d %H:%M:%S")
+        elif isinstance(v, dt.date):
+            out[k] = v.isoformat()
+        else:
+            out[k] = v
+    return out
