@@ -365,7 +365,7 @@ def _attach_raw(cur, rejects: list[tuple], skip: int, malformed_lines: list[int]
         return
     base = cur.execute("SELECT min(rowid) FROM raw").fetchone()[0] or 0
     rows = cur.execute(
-        "SELECT rowid - ?, concat_ws(',', COLUMNS('^c\\d+$')) FROM raw WHERE rowid - ? IN (SELECT unnest(?))",
+        "SELECT rowid - ?, concat_ws(',', *COLUMNS('^c\\d+$')) FROM raw WHERE rowid - ? IN (SELECT unnest(?))",
         [base, base, [int(x) for x in _rn_for_lines(need, skip, malformed_lines)]]).fetchall()
     by_line = {_record_line(int(rn), skip, malformed_lines): text for rn, text in rows}
     for i, r in enumerate(rejects):

@@ -1,0 +1,31 @@
+"""Entry point: page set-up, language, the shared sidebar and navigation. Nothing else."""
+import streamlit as st
+
+from crm import ui
+from crm.summary import data_overview
+
+st.set_page_config(page_title="会员分析 · Member desk", page_icon="🛍️", layout="wide")
+
+lang = ui.lang()
+with st.sidebar:
+    choice = st.selectbox(ui.tr("sidebar_lang"), ["zh", "en"], index=["zh", "en"].index(lang),
+                          format_func=lambda code: {"zh": "中文", "en": "English"}[code], key="lang_select")
+    if choice != lang:
+        st.session_state["lang"] = choice
+        st.rerun()
+
+pages = [
+    st.Page("pages/home.py", title=ui.tr("nav_home"), icon="🏠", url_path="home", default=True),
+    st.Page("pages/data.py", title=ui.tr("nav_data"), icon="📥", url_path="data"),
+]
+nav = st.navigation(pages)
+
+
+@ui.guarded
+def sidebar_status():
+    overview = data_overview(ui.db())
+    st.sidebar.caption(ui.tr("sidebar_data", orders=f"{overview['orders']:,}", members=f"{overview['members']:,}"))
+
+
+sidebar_status()
+nav.run()

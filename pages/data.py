@@ -1,0 +1,205 @@
+"""Data: drop export files, check what was recognised, import, see what happened."""
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from crm import i18n, ledger, ui
+from crm.exports import safe_filename, to_csv_bytes
+from crm.importing import CANONICAL_FIELDS, SPECS_BY_NAME, import_file, preview_file
+from crm.samples import load_sample
+
+tr = ui.tr
+MAPPABLE = ("customer_id", "ordered_at", "amount", "order_id", "paid_at", "status", "refund", "quantity",
+            "price", "item_title", "level", "phone", "province", "city")
+NEEDS_MAPPING = ("refused_unrecognised", "refused_missing_columns", "refused_no_header")
+
+
+def stash(uploaded) -> Path:
+    """Uploaded bytes → a temporary file at once (DuckDB reads paths, not memory)."""
+    folder = st.session_state.setdefault("upload_dir", tempfile.mkdtemp(prefix="crm-upload-"))
+    files = st.session_state.setdefault("upload_paths", {})
+    if uploaded.file_id not in files:
+        path = Path(folder) / f"{len(files)}_{safe_filename(uploaded.name)}"
+        with open(path, "wb") as out:
+            uploaded.seek(0)
+            shutil.copyfileobj(uploaded, out, 1024 * 1024)
+        files[uploaded.file_id] = str(path)
+    return Path(files[uploaded.file_id])
+
+
+def format_label(name: str) -> str:
+    spec = SPECS_BY_NAME.get(name)
+    return spec.label[ui.lang()] if spec else name
+
+
+def column_label(header: list[str], i: int) -> str:
+    name = header[i].strip()
+    return name or f"column{i + 1}"
+
+
+def mapping_editor(file_id: str, preview) -> dict[str, str] | None:
+    """Selectboxes: which column holds each field. Returns the user's mapping."""
+    st.markdown(f"**{tr('mapping_title')}**")
+    st.caption(tr("mapping_intro"))
+    options = [None] + [column_label(preview.header, i) for i in range(len(preview.header))]
+    guessed = preview.mapping or {}
+    mapping: dict[str, str] = {}
+    cols = st.columns(3)
+    for n, fld in enumerate(MAPPABLE):
+        default = guessed.get(fld)
+        index = options.index(default.strip()) if default and default.strip() in options else 0
+        choice = cols[n % 3].selectbox(tr(f"field_{fld}") + f" · {fld}", options, index=index,
+                                       key=f"map_{file_id}_{fld}",
+                                       format_func=lambda o: tr("mapping_none") if o is None else o)
+        if choice:
+            mapping[fld] = choice
+    st.checkbox(tr("mapping_remember"), value=True, key=f"remember_{file_id}")
+    return mapping
+
+
+def show_preview(uploaded, path: Path) -> dict:
+    """One file's card: what it is, its first rows, and the mapping if it needs one."""
+    file_id = uploaded.file_id
+    user_map = st.session_state.get(f"usermap_{file_id}")
+    preview = preview_file(path, file_name=uploaded.name, db=ui.db(), mapping=user_map)
+    plan = {"path": path, "name": uploaded.name, "mapping": None, "ready": preview.refused is None,
+            "file_id": file_id}
+    with st.container(border=True):
+        st.markdown(f"**{uploaded.name}**")
+        if preview.refused is None:
+            st.markdown(tr("detected_format", format=format_label(preview.format),
+                           kind=tr(f"kind_{preview.kind}"), encoding=preview.encoding))
+            if preview.source == "saved":
+                st.caption(tr("detected_by_saved"))
+            elif preview.source == "guess":
+                st.caption(tr("detected_by_guess"))
+            mapped = {tr(f"field_{f}") if f"field_{f}" in i18n.CATALOG["en"] else f: c.strip()
+                      for f, c in preview.mapping.items()}
+            st.caption(" · ".join(f"{f} ← {c}" for f, c in mapped.items()))
+        elif preview.refused[0] in NEEDS_MAPPING and preview.header:
+            st.warning(ui.msg(preview.refused))
+            mapping = mapping_editor(file_id, preview)
+            plan["mapping"] = mapping
+            plan["ready"] = bool(mapping)
+        else:
+            st.error(ui.msg(preview.refused))
+        for w in preview.warnings:
+            st.caption("⚠️ " + ui.msg(w))
+        if preview.rows:
+            header = [column_label(preview.header, i) for i in range(len(preview.header))]
+            seen: dict[str, int] = {}
+            unique = []
+            for h in header:  # duplicated header names need distinct labels in a table
+                seen[h] = seen.get(h, 0) + 1
+                unique.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+            rows = [r + [""] * (len(unique) - len(r)) for r in preview.rows]
+            st.dataframe(pd.DataFrame([r[: len(unique)] for r in rows], columns=unique),
+                         hide_index=True, height=210)
+    return plan
+
+
+def run_imports(plans: list[dict]) -> None:
+    results = []
+    for plan in plans:
+        bar = st.progress(0.0, text=tr("importing", file=plan["name"]))
+
+        def progress(frac, stage, bar=bar, name=plan["name"]):
+            bar.progress(min(max(frac, 0.0), 1.0), text=f"{tr('importing', file=name)} {tr('stage_' + stage)}")
+        remember = st.session_state.get(f"remember_{plan['file_id']}", False)
+        r = import_file(ui.db(), plan["path"], file_name=plan["name"], mapping=plan["mapping"] or None,
+                        progress=progress, remember_mapping=bool(plan["mapping"]) and remember)
+        results.append(r)
+    st.session_state["import_results"] = results
+    st.session_state["uploader_gen"] = st.session_state.get("uploader_gen", 0) + 1
+    st.session_state.pop("upload_paths", None)
+    st.rerun()
+
+
+def rejects_table(import_id: int) -> pd.DataFrame:
+    df = ledger.rejects(ui.db(), import_id)
+    df["reason"] = df["reason"].map(lambda r: tr(f"reason_{r}"))
+    return df.rename(columns={"line": tr("col_line"), "column_name": tr("col_column"), "value": tr("col_value"),
+                              "reason": tr("col_reason"), "raw": tr("col_raw")})
+
+
+def show_result(r) -> None:
+    lang = ui.lang()
+    with st.container(border=True):
+        if not r.ok:
+            st.error(tr("result_refused", file=r.file_name, reason=ui.msg(r.message)))
+            return
+        st.success(tr("result_ok", file=r.file_name) + f" · {format_label(r.format)}")
+        cols = st.columns(6)
+        cols[0].metric(tr("result_rows_read"), i18n.fmt_int(r.rows_read, lang))
+        if r.kind == "members":
+            cols[1].metric(tr("result_members_new"), i18n.fmt_int(r.members_new, lang))
+            cols[2].metric(tr("result_members_updated"), i18n.fmt_int(r.members_updated, lang))
+        elif r.kind == "items":
+            cols[1].metric(tr("result_items_new"), i18n.fmt_int(r.items_new, lang))
+            cols[2].metric(tr("result_updated"), i18n.fmt_int(r.items_updated, lang))
+        else:
+            cols[1].metric(tr("result_new"), i18n.fmt_int(r.orders_new, lang))
+            cols[2].metric(tr("result_updated"), i18n.fmt_int(r.orders_updated, lang))
+            cols[3].metric(tr("result_unchanged"), i18n.fmt_int(r.orders_unchanged, lang))
+        cols[4].metric(tr("result_rejected"), i18n.fmt_int(r.rows_rejected, lang))
+        if r.date_min:
+            cols[5].metric(tr("result_range"), f"{r.date_min[:10]} ~ {r.date_max[:10]}")
+        for w in r.warnings:
+            st.warning(ui.msg(w))
+        if r.rows_rejected:
+            st.download_button(tr("download_rejects", n=r.rows_rejected),
+                               data=lambda iid=r.import_id: to_csv_bytes(rejects_table(iid)),
+                               file_name=safe_filename(f"rejected_{Path(r.file_name).stem}.csv"),
+                               mime="text/csv", key=f"rej_{r.import_id}", on_click="ignore")
+
+
+def show_history() -> None:
+    st.subheader(tr("history_title"))
+    df = ledger.history(ui.db())
+    if df.empty:
+        st.caption(tr("history_empty"))
+        return
+    view = pd.DataFrame({
+        tr("col_file"): df["file_name"],
+        tr("col_format"): df["format"].map(format_label),
+        tr("col_time"): df["finished_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        tr("col_rows"): df["rows_read"],
+        tr("col_new"): df["orders_new"].where(df["kind"] == "orders", df["members_new"].where(df["kind"] == "members", df["items_new"])),
+        tr("col_updated"): df["orders_updated"].where(df["kind"] == "orders", df["members_updated"]),
+        tr("col_unchanged"): df["orders_unchanged"],
+        tr("col_rejected"): df["rows_rejected"],
+        tr("col_range"): df["date_min"].dt.strftime("%Y-%m-%d").fillna("") + " ~ " + df["date_max"].dt.strftime("%Y-%m-%d").fillna(""),
+    })
+    st.dataframe(view, hide_index=True, width="stretch")
+
+
+@ui.guarded
+def page() -> None:
+    st.title(tr("data_title"))
+    st.caption(tr("data_intro"))
+    for r in st.session_state.pop("import_results", []):
+        show_result(r)
+    gen = st.session_state.get("uploader_gen", 0)
+    uploads = st.file_uploader(tr("upload_label"), type=["csv", "txt", "tsv", "xlsx", "xls"],
+                               accept_multiple_files=True, help=tr("upload_help"), key=f"uploads_{gen}")
+    plans = [show_preview(u, stash(u)) for u in uploads or []]
+    if plans:
+        ready = [p for p in plans if p["ready"]]
+        label = tr("import_button") if len(plans) == 1 else tr("import_all_button", n=len(ready))
+        if st.button(label, type="primary", disabled=not ready, key="import_go"):
+            run_imports(ready)
+    else:
+        with st.expander(tr("sample_button")):
+            st.caption(tr("welcome_sample_help"))
+            if st.button(tr("sample_button"), key="data_sample"):
+                bar = st.progress(0.0)
+                st.session_state["import_results"] = load_sample(
+                    ui.db(), progress=lambda f, s: bar.progress(min(f, 1.0), text=tr("welcome_sample_loading")))
+                st.rerun()
+    show_history()
+
+
+page()
