@@ -15,8 +15,8 @@ with st.sidebar:
         st.rerun()
 
 pages = [
-    st.Page("pages/home.py", title=ui.tr("nav_home"), icon="🏠", url_path="home", default=True),
-    st.Page("pages/data.py", title=ui.tr("nav_data"), icon="📥", url_path="data"),
+    st.Page("pages/home.py", title=ui.tr("nav_home"), icon=":material/home:", url_path="home", default=True),
+    st.Page("pages/data.py", title=ui.tr("nav_data"), icon=":material/upload_file:", url_path="data"),
 ]
 nav = st.navigation(pages)
 

@@ -76,7 +76,7 @@ def show_preview(uploaded, path: Path) -> dict:
                 st.caption(tr("detected_by_saved"))
             elif preview.source == "guess":
                 st.caption(tr("detected_by_guess"))
-            mapped = {tr(f"field_{f}") if f"field_{f}" in i18n.CATALOG["en"] else f: c.strip()
+            mapped = {tr(f"field_{f}"): c.strip()
                       for f, c in preview.mapping.items()}
             st.caption(" · ".join(f"{f} ← {c}" for f, c in mapped.items()))
         elif preview.refused[0] in NEEDS_MAPPING and preview.header:

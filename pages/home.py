@@ -37,7 +37,7 @@ def welcome() -> None:
     with right:
         sample_button("welcome_sample")
         st.write(tr("welcome_or_upload"))
-        st.page_link("pages/data.py", label=tr("welcome_go_data"), icon="📥")
+        st.page_link("pages/data.py", label=tr("welcome_go_data"), icon=":material/upload_file:")
 
 
 def headline(lang: str) -> None:

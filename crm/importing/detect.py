@@ -102,6 +102,9 @@ def guess_generic(header: list[str]) -> Detection | None:
         if "customer_id" not in mapping:
             return None
         return Detection(spec=GENERIC, mapping=mapping, guessed=True, source="guess")
+    if "customer_id" in mapping and "ordered_at" in mapping:
+        # An order log without an amount column: refused by check_required, naming what is missing.
+        return Detection(spec=GENERIC, mapping=mapping, guessed=True, source="guess")
     mapping = map_spec(GENERIC_MEMBERS, header)
     if "customer_id" in mapping and ({"level", "trade_count", "trade_amount", "last_trade_at"} & set(mapping)):
         return Detection(spec=GENERIC_MEMBERS, mapping=mapping, guessed=True, source="guess")

@@ -178,7 +178,15 @@ def preview_file(path: str | os.PathLike, *, file_name: str | None = None, db: D
     file_name = file_name or path.name
     stage = _Stage(db, path, file_name)  # type: ignore[arg-type]
     try:
-        dec = stage.decode(None, max_bytes=2 * 1024 * 1024)
+        try:
+            dec = stage.decode(None, max_bytes=2 * 1024 * 1024)
+        except Refused as e:
+            return Preview(file_name=file_name, format="", kind="", platform="", encoding="", header=[],
+                           mapping={}, rows=[], source="", warnings=[], signature="", refused=(e.key, e.params))
+        except (OSError, UnicodeError, ValueError) as e:
+            return Preview(file_name=file_name, format="", kind="", platform="", encoding="", header=[],
+                           mapping={}, rows=[], source="", warnings=[], signature="",
+                           refused=("refused_unreadable", {"detail": str(e).splitlines()[0][:200]}))
         import csv
         with open(dec.path, encoding="utf-8", newline="") as f:
             for _ in range(dec.header_index + (1 if dec.has_header else 0)):
@@ -286,7 +294,8 @@ def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, prog
                 new_line='\\n', encoding='utf-8')""",
             [str(dec.path), delim])
         malformed = cur.execute(
-            "SELECT line, csv_line, error_message FROM crm_rej ORDER BY line").fetchall()
+            "SELECT line, any_value(csv_line), any_value(error_message) FROM crm_rej GROUP BY line ORDER BY line"
+        ).fetchall()
         rows_ok = cur.execute("SELECT count(*) FROM raw").fetchone()[0]
         # Blank lines are not rows.
         result.rows_read = rows_ok + len(malformed)
@@ -671,17 +680,18 @@ def _build_items(cur, det: Detection, from_orders: bool = False) -> None:
     m = det.mapping
     sel = lambda f: f if f in m else _typed_null(f)  # noqa: E731
     position = ("line_id" if "line_id" in m else
-                "row_number() OVER (PARTITION BY order_id ORDER BY rn)::VARCHAR")
+                "(row_number() OVER (PARTITION BY order_id ORDER BY rn))::VARCHAR")
     where = "WHERE rn IN (SELECT rn FROM ok_rows)" if from_orders else ""
     amount = "amount" if ("amount" in m and det.spec.amount_scope == "line") else \
         ("price * quantity" if "price" in m and "quantity" in m else "NULL")
     cur.execute("DROP TABLE IF EXISTS new_items")
     cur.execute(f"""
         CREATE TEMP TABLE new_items AS
-        SELECT order_id || ':' || {position} AS item_key, order_id, {sel('item_title')} AS title,
-               {sel('sku')} AS sku, {sel('attributes')} AS attributes, {sel('quantity')} AS quantity,
-               {sel('price')} AS price, ({amount})::DECIMAL(18,2) AS amount, {sel('status')} AS status_raw
-        FROM stg {where}
+        SELECT * EXCLUDE (rn) FROM (
+            SELECT rn, order_id || ':' || {position} AS item_key, order_id, {sel('item_title')} AS title,
+                   {sel('sku')} AS sku, {sel('attributes')} AS attributes, {sel('quantity')} AS quantity,
+                   {sel('price')} AS price, ({amount})::DECIMAL(18,2) AS amount, {sel('status')} AS status_raw
+            FROM stg {where})
         QUALIFY row_number() OVER (PARTITION BY item_key ORDER BY rn DESC) = 1""")
 
 

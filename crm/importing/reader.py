@@ -83,16 +83,21 @@ def _guess_encoding(path: Path) -> str:
     # Cut at the last newline so a multi-byte character split by the read does not mislead us.
     cut = head.rfind(b"\n")
     sample = head if cut < 0 or len(head) < SNIFF_BYTES else head[: cut + 1]
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        sample.decode("gb18030")
-        return "gb18030"
-    except UnicodeDecodeError:
-        pass
+    # A file cut in the middle of a character (truncated download) still tells its encoding.
+    for enc in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(enc)().decode(sample, final=False)
+            return enc
+        except UnicodeDecodeError:
+            pass
+    # Mixed encodings: decide by the first lines; the decoder falls back line by line.
+    first = sample[:65536]
+    for enc in ("utf-8", "gb18030"):
+        try:
+            first[: first.rfind(b"\n") + 1 or len(first)].decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            pass
     raise Refused("refused_encoding")
 
 

@@ -303,6 +303,12 @@ GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
     "shop": ("店铺", "店铺名称", "shop", "store"),
 }
 
+# Every platform's own names for a field are good guesses for a table no spec recognises.
+for _spec in SPECS:
+    for _fld, _aliases in _spec.fields.items():
+        if _fld in GENERIC_ALIASES and _spec.kind == "orders":
+            GENERIC_ALIASES[_fld] = GENERIC_ALIASES[_fld] + tuple(a for a in _aliases if a not in GENERIC_ALIASES[_fld])
+
 SPECS_BY_NAME = {s.name: s for s in SPECS}
 GENERIC = Spec(
     name="generic", kind="orders", platform="generic",
