@@ -49,7 +49,15 @@ def _positions(header: list[str]) -> dict[str, int]:
         n = normalize_header(h)
         if n and n not in pos:
             pos[n] = i
+    # `最后交易时间(yyyy-MM-dd HH:mm:ss)`, `Total (CNY)`: also known by the name before the brackets.
+    for i, h in enumerate(header):
+        base = _BRACKETS.sub("", normalize_header(h)).strip()
+        if base and base not in pos:
+            pos[base] = i
     return pos
+
+
+_BRACKETS = re.compile(r"\s*[(（][^()（）]*[)）]$")
 
 
 def map_spec(spec: Spec, header: list[str]) -> dict[str, int]:
