@@ -8,11 +8,9 @@ st.set_page_config(page_title="会员分析 · Member desk", page_icon="🛍️"
 
 lang = ui.lang()
 with st.sidebar:
-    choice = st.selectbox(ui.tr("sidebar_lang"), ["zh", "en"], index=["zh", "en"].index(lang),
-                          format_func=lambda code: {"zh": "中文", "en": "English"}[code], key="lang_select")
-    if choice != lang:
-        st.session_state["lang"] = choice
-        st.rerun()
+    st.selectbox(ui.tr("sidebar_lang"), ["zh", "en"], index=["zh", "en"].index(lang), key="lang_select",
+                 format_func=lambda code: {"zh": "中文", "en": "English"}[code],
+                 on_change=lambda: st.session_state.update(lang=st.session_state["lang_select"]))
 
 pages = [
     st.Page("pages/home.py", title=ui.tr("nav_home"), icon=":material/home:", url_path="home", default=True),

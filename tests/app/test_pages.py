@@ -1,0 +1,152 @@
+"""Every page in AppTest, on an empty and a loaded database, in both languages."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from crm.db import Database
+from crm.importing import import_file
+from tests.conftest import FIXTURES, ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def app(lang="en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = lang
+    return at
+
+
+def no_errors(at: AppTest):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error], [e.value for e in at.error]
+
+
+def seed(path, *names):
+    db = Database(path)
+    for n in names:
+        assert import_file(db, FIXTURES / n).ok
+    db.close()
+
+
+def test_home_empty_shows_welcome(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "a.duckdb"))
+    at = app("zh").run()
+    no_errors(at)
+    assert any("用示例数据试一试" == b.label for b in at.button)
+    assert any("ExportOrderList" in m.value for m in at.markdown)
+
+
+def test_home_empty_in_english(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "b.duckdb"))
+    at = app("en").run()
+    no_errors(at)
+    assert any(b.label == "Try it with sample data" for b in at.button)
+
+
+def test_language_switch(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "c.duckdb"))
+    at = app("en").run()
+    at.selectbox(key="lang_select").set_value("zh").run()
+    no_errors(at)
+    assert at.session_state["lang"] == "zh"
+    assert any(b.label == "用示例数据试一试" for b in at.button)
+
+
+def test_home_loaded_shows_headline_numbers(monkeypatch, tmp_path):
+    path = tmp_path / "d.duckdb"
+    seed(path, "taobao_orders_61_gbk.csv")
+    monkeypatch.setenv("CRM_DB", str(path))
+    at = app("en").run()
+    no_errors(at)
+    metrics = {m.label: m.value for m in at.metric}
+    # expected.json: 6 purchases, GMV 3432.00, 5 buyers, 8 members, 1 repeat buyer.
+    assert metrics["Purchases"] == "6"
+    assert metrics["GMV"] == "¥3,432.00"
+    assert metrics["Buyers"] == "5"
+    assert metrics["Members"] == "8"
+    assert metrics["Avg order value"] == "¥572.00"
+    assert metrics["Avg spend per buyer"] == "¥686.40"
+    assert metrics["Repurchase rate"] == "20.0%"
+
+
+def test_home_period_with_no_orders_is_friendly(monkeypatch, tmp_path):
+    path = tmp_path / "e.duckdb"
+    seed(path, "taobao_orders_61_gbk.csv")
+    monkeypatch.setenv("CRM_DB", str(path))
+    at = app("en").run()
+    import datetime as dt
+    at.date_input(key="as_of").set_value(dt.date(2019, 1, 1)).run()
+    no_errors(at)
+    assert any("No purchases" in i.value for i in at.info)
+
+
+def test_data_page_upload_preview_and_import(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "f.duckdb"))
+    at = app("en").run()
+    at.switch_page("pages/data.py").run()
+    no_errors(at)
+    content = (FIXTURES / "taobao_orders_61_gbk.csv").read_bytes()
+    at.file_uploader[0].set_value([("ExportOrderList202003101800.csv", content, "text/csv")]).run()
+    no_errors(at)
+    assert any("Taobao/Tmall order report" in m.value for m in at.markdown)
+    at.button(key="import_go").click().run()
+    no_errors(at)
+    assert any("imported" in s.value for s in at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows read"] == "10" and metrics["New"] == "9" and metrics["Rejected"] == "0"
+    assert any("repeat an earlier row" in w.value for w in at.warning)
+    assert len(at.dataframe) >= 1  # the import history
+
+
+def test_data_page_refused_file_says_why_and_changes_nothing(monkeypatch, tmp_path):
+    path = tmp_path / "g.duckdb"
+    seed(path, "taobao_orders_61_gbk.csv")
+    monkeypatch.setenv("CRM_DB", str(path))
+    at = app("zh").run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[0].set_value([("report.csv", (FIXTURES / "bad" / "pdf_renamed.csv").read_bytes(), "text/csv")]).run()
+    assert not at.exception
+    assert any("PDF" in e.value for e in at.error)
+    assert at.button(key="import_go").disabled
+    db = Database(path)
+    assert db.scalar("SELECT count(*) FROM imports") == 1
+    db.close()
+
+
+def test_data_page_mapping_screen_for_unknown_columns(monkeypatch, tmp_path):
+    path = tmp_path / "h.duckdb"
+    monkeypatch.setenv("CRM_DB", str(path))
+    at = app("en").run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[0].set_value([("shop.csv", (FIXTURES / "generic_custom.csv").read_bytes(), "text/csv")]).run()
+    no_errors_but_warning = [w.value for w in at.warning]
+    assert any("not recognised" in w for w in no_errors_but_warning)
+    choices = {"customer_id": "Kunde", "ordered_at": "Datum", "amount": "Betrag", "order_id": "Bestellnummer"}
+    for sb in at.selectbox:
+        for fld, col in choices.items():
+            if sb.label.endswith(f"· {fld}"):
+                sb.set_value(col)
+    at.run()
+    at.button(key="import_go").click().run()
+    no_errors(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["New"] == "6"
+    # The mapping is remembered: the same header now imports without asking.
+    db = Database(path)
+    assert db.scalar("SELECT count(*) FROM column_maps") == 1
+    db.close()
+    at.file_uploader[0].set_value([("shop2.csv", (FIXTURES / "generic_custom.csv").read_bytes(), "text/csv")]).run()
+    assert any("saved earlier" in c.value for c in at.caption)
+
+
+def test_data_page_rejects_are_listed(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "i.duckdb"))
+    at = app("en").run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[0].set_value([("q.csv", (FIXTURES / "quirk_amounts.csv").read_bytes(), "text/csv")]).run()
+    at.button(key="import_go").click().run()
+    no_errors(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rejected"] == "2"
+    assert any(b.label.startswith("Download rejected rows") for b in at.get("download_button"))
