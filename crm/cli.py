@@ -25,7 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--format", dest="format_name", help="force a format (taobao_orders, shopify_orders, generic…)")
     imp.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                      help="map a canonical field to a column (name, columnN or 1-based number)")
-    imp.add_argument("--remember", action="store_true", help="remember --map for files with this header")
+    imp.add_argument("--no-remember", dest="remember", action="store_false",
+                     help="do not remember --map for later files with the same header")
     imp.add_argument("--json", action="store_true", help="print the results as JSON")
     summ = sub.add_parser("summary", help="headline numbers")
     summ.add_argument("--as-of", dest="as_of")

@@ -179,3 +179,34 @@ def check_required(det: Detection, header: list[str]) -> None:
     if need:
         raise Refused("refused_missing_columns", fields=",".join(need),
                       columns=", ".join(h.strip() for h in header if h.strip())[:300])
+
+
+_ID = re.compile(r"^\d{1,12}$")
+_DATE8 = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$")
+_DATE = re.compile(r"^(19|20)\d{2}[-/.](0?[1-9]|1[0-2])[-/.](0?[1-9]|[12]\d|3[01])([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+_DECIMAL = re.compile(r"^-?\d+\.\d{1,2}$")
+_INT = re.compile(r"^\d{1,4}$")
+
+
+def guess_by_values(header: list[str], rows: list[list[str]]) -> Detection | None:
+    """A file without a header (CDNOW_master.txt: `00001 19970101 1 11.77`): recognise a
+    transaction log by what its columns hold — an id, a date, a small count, an amount."""
+    if len(rows) < 3:
+        return None
+    n = len(header)
+    cols = [[r[i].strip() for r in rows if i < len(r) and r[i].strip()] for i in range(n)]
+
+    def share(i, pattern):
+        return sum(bool(pattern.match(v)) for v in cols[i]) / max(len(cols[i]), 1)
+    dates = [i for i in range(n) if cols[i] and (share(i, _DATE8) == 1 or share(i, _DATE) == 1)]
+    amounts = [i for i in range(n) if cols[i] and i not in dates and share(i, _DECIMAL) >= 0.9]
+    ints = [i for i in range(n) if cols[i] and i not in dates and share(i, _INT) == 1]
+    ids = [i for i in range(n) if cols[i] and i not in dates and i not in amounts and share(i, _ID) == 1]
+    if len(dates) != 1 or len(amounts) != 1 or not ids:
+        return None
+    customer = ids[0]
+    mapping = {"customer_id": customer, "ordered_at": dates[0], "amount": amounts[0]}
+    qty = [i for i in ints if i != customer]
+    if qty:
+        mapping["quantity"] = qty[0]
+    return Detection(spec=GENERIC, mapping=mapping, guessed=True, source="guess")

@@ -20,8 +20,8 @@ import duckdb
 
 from ..db import Database
 from . import clean, reader
-from .detect import (Detection, apply_user_mapping, check_required, detect, guess_generic,
-                     header_score, header_signature)
+from .detect import (Detection, apply_user_mapping, check_required, detect, guess_by_values,
+                     guess_generic, header_score, header_signature)
 from .errors import Refused
 from .specs import (LEVEL_ALIASES, PAID_STATES, STATUS_WORDS, TAOBAO_LEVELS, Spec, SPECS_BY_NAME)
 
@@ -155,9 +155,9 @@ def _detect(db: Database | None, dec: reader.Decoded, file_name: str, format_nam
                                      named, None)
             det.source = "saved"
     if det is None and not format_name and not user_map:
-        det = guess_generic(header)
+        det = guess_generic(header) if dec.has_header else guess_by_values(header, dec.sample_rows)
         if det is not None:
-            det.warnings.append(("warn_columns_guessed", {
+            det.warnings.append(("warn_columns_guessed" if dec.has_header else "warn_columns_guessed_values", {
                 "mapping": ", ".join(f"{f}←{header[i].strip()}" for f, i in det.mapping.items())}))
     if user_map or format_name:
         det = apply_user_mapping(header, det, user_map or {}, format_name)

@@ -37,6 +37,7 @@ class Decoded:
     n_fields: int = 0          # fields per row (header may be shorter: trailing commas)
     warnings: list[tuple[str, dict]] = field(default_factory=list)
     sheet: str | None = None
+    sample_rows: list[list[str]] = field(default_factory=list)
 
 
 def sniff_kind(path: Path) -> str:
@@ -306,7 +307,8 @@ def sniff_layout(dec: Decoded, header_matcher: Callable[[list[str]], int]) -> No
         idx = next(i for i, r in enumerate(rows) if any(c.strip() for c in r))
         dec.has_header = not _looks_like_data(rows[idx])
     header = rows[idx]
-    data_rows = [r for r in rows[idx + 1: idx + 51] if any(c.strip() for c in r)]
+    data_rows = [r for r in rows[idx + (1 if dec.has_header else 0): idx + 51] if any(c.strip() for c in r)]
+    dec.sample_rows = data_rows
     n_fields = max([len(header)] + [len(r) for r in data_rows])
     if not dec.has_header:
         header = [f"column{i + 1}" for i in range(n_fields)]

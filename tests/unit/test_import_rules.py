@@ -111,7 +111,7 @@ def test_import_is_all_or_nothing(db, make_file, monkeypatch):
     (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "refused_pdf"),
     (b"\x00\x01\x02\x03binary\x00\xff", "refused_binary"),
     ("城市,温度\n北京,3\n".encode("gb18030"), "refused_unrecognised"),
-    (b"customer_id,date\nx,2025-01-01\n", "refused_unrecognised"),
+    (b"customer_id,date\nx,2025-01-01\n", "refused_missing_columns"),
 ])
 def test_refused_files_leave_the_database_untouched(db, make_file, tmp_path, content, key):
     seed = make_file("seed.csv", "customer_id,date,amount\nx,2025-01-01,10\n")
@@ -144,3 +144,27 @@ def test_generic_line_level_log_sums_lines_of_one_order(db, make_file):
     assert r.orders_new == 2
     assert db.query("SELECT order_key, amount FROM orders ORDER BY 1") == [
         ("536365", Decimal("35.64")), ("536366", Decimal("11.10"))]
+
+
+def test_headerless_log_is_recognised_by_its_values(db, fixture):
+    # CDNOW_master.txt layout: no header, whitespace-aligned, ids zero-padded.
+    r = import_file(db, fixture("generic_cdnow.txt"))
+    assert r.ok and r.orders_new == 10
+    assert r.mapping == {"customer_id": "column1", "ordered_at": "column2", "amount": "column4", "quantity": "column3"}
+    assert any(k == "warn_columns_guessed_values" for k, _ in r.warnings)
+
+
+def test_user_mapping_is_remembered_for_the_same_header(db, fixture):
+    from crm.importing import Refused  # noqa: F401
+    m = {"customer_id": "Kunde", "ordered_at": "Datum", "amount": "Betrag", "order_id": "Bestellnummer"}
+    assert not import_file(db, fixture("generic_custom.csv")).ok
+    assert import_file(db, fixture("generic_custom.csv"), mapping=m, remember_mapping=True).ok
+    r = import_file(db, fixture("generic_custom.csv"))
+    assert r.ok and r.orders_unchanged == 6
+
+
+def test_map_by_column_number_and_unknown_column_message(db, fixture):
+    r = import_file(db, fixture("generic_custom.csv"), mapping={"customer_id": "1", "ordered_at": "2", "amount": "3"})
+    assert r.ok and r.orders_new == 6
+    r = import_file(db, fixture("generic_custom.csv"), mapping={"customer_id": "Kundennummer"})
+    assert not r.ok and r.message[0] == "refused_unknown_column" and "Kunde" in r.message[1]["columns"]
