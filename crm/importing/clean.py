@@ -1,7 +1,9 @@
-"""Value cleaning as DuckDB macros, so a million rows are cleaned inside the database.
+"""Value cleaning in DuckDB SQL, so a million rows are cleaned inside the database.
 
-Every macro takes the raw text of a cell. The same rules are exposed to Python (`clean_*`) for
-tests and previews, by running the macros on a private in-memory connection.
+`clean_select` builds one query that takes raw text columns through layers — strip, unwrap Excel
+wrappers, blank words to NULL, then typed parsing — each layer a sub-select, so every step runs
+once per value. The same query serves the Python helpers (`clean_*`) used by tests and previews:
+one implementation of the rules.
 """
 from __future__ import annotations
 
@@ -27,46 +29,7 @@ DATE_FORMATS = (
 )
 MIN_DATE = "1970-01-01"
 MAX_DATE = "2100-01-01"
-
-MACROS = [
-    f"CREATE OR REPLACE TEMP MACRO crm_strip(v) AS trim(v, '{_STRIP}')",
-    # ="123" (Excel formula text), '0105 (Excel text prefix), =123
-    """CREATE OR REPLACE TEMP MACRO crm_unwrap(s) AS crm_strip(CASE
-          WHEN s LIKE '="%"' AND length(s) >= 3 THEN s[3:-2]
-          WHEN s LIKE '=%' THEN s[2:]
-          WHEN s LIKE '''%' THEN s[2:]
-          ELSE s END)""",
-    f"""CREATE OR REPLACE TEMP MACRO crm_text(v) AS (CASE
-          WHEN crm_unwrap(crm_strip(v)) IN ({_NULLS_SQL}) THEN NULL
-          ELSE crm_unwrap(crm_strip(v)) END)""",
-    # Ids: text; "123.0" from a spreadsheet number becomes "123".
-    r"""CREATE OR REPLACE TEMP MACRO crm_id(v) AS
-          regexp_replace(crm_text(v), '^(\d+)\.0+$', '\1')""",
-    r"""CREATE OR REPLACE TEMP MACRO crm_phone(v) AS
-          regexp_replace(crm_text(v), '^(\+?[\d\- ]+)\.0+$', '\1')""",
-    # ¥1,234.50 / 12.5元 / RMB 88 / $1,000 → DECIMAL(18,2); anything else → NULL.
-    r"""CREATE OR REPLACE TEMP MACRO crm_money(v) AS TRY_CAST(
-          regexp_replace(crm_text(v), '(?i)[¥￥$,，\s]|元|rmb|cny|usd', '', 'g') AS DECIMAL(18,2))""",
-    r"""CREATE OR REPLACE TEMP MACRO crm_int(v) AS TRY_CAST(TRY_CAST(
-          regexp_replace(crm_text(v), '[,，\s件个]', '', 'g') AS DECIMAL(18,2)) AS INTEGER)""",
-    # Date text normalised for strptime: ISO 'T' → space; a trailing zone (Z, +08:00, +0000, UTC)
-    # after a time is dropped (times are kept as the shop's wall-clock time).
-    r"""CREATE OR REPLACE TEMP MACRO crm_date_text(v) AS regexp_replace(
-          regexp_replace(crm_text(v), '^(\d{4}-\d{1,2}-\d{1,2})T', '\1 '),
-          '(\d:\d{2}(:\d{2}(\.\d+)?)?)\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})$', '\1')""",
-    f"""CREATE OR REPLACE TEMP MACRO crm_ts_any(v, fmts) AS (CASE
-          WHEN regexp_full_match(crm_date_text(v), '1\\d{{9}}') THEN make_timestamp(crm_date_text(v)::BIGINT * 1000000)
-          WHEN regexp_full_match(crm_date_text(v), '1\\d{{12}}') THEN make_timestamp(crm_date_text(v)::BIGINT * 1000)
-          ELSE try_strptime(crm_date_text(v), fmts) END)""",
-    f"""CREATE OR REPLACE TEMP MACRO crm_ts(v, fmts) AS (CASE
-          WHEN crm_ts_any(v, fmts) >= TIMESTAMP '{MIN_DATE}' AND crm_ts_any(v, fmts) < TIMESTAMP '{MAX_DATE}'
-          THEN crm_ts_any(v, fmts) END)""",
-]
-
-
-def install_macros(cur: duckdb.DuckDBPyConnection) -> None:
-    for m in MACROS:
-        cur.execute(m)
+KINDS = ("text", "id", "phone", "money", "int", "date")
 
 
 def formats_sql(formats: list[str] | tuple[str, ...]) -> str:
@@ -75,13 +38,72 @@ def formats_sql(formats: list[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join("'" + f + "'" for f in formats) + "]"
 
 
-def rank_date_formats(cur: duckdb.DuckDBPyConnection, table: str, column: str, sample: int = 5000) -> list[str]:
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def text_select(source: str, columns: dict[str, str]) -> str:
+    """`columns` {output name: source expression} → strip, unwrap ="…" / '… / =…, blank words → NULL."""
+    names = list(columns)
+    l0 = ", ".join(f"{expr} AS {_q(n)}" for n, expr in columns.items())
+    l1 = ", ".join(f"trim({_q(n)}, '{_STRIP}') AS {_q(n)}" for n in names)
+    l2 = ", ".join(
+        f"""trim(CASE WHEN {_q(n)} LIKE '="%"' AND length({_q(n)}) >= 3 THEN {_q(n)}[3:-2]
+                      WHEN {_q(n)} LIKE '=%' OR {_q(n)} LIKE '''%' THEN {_q(n)}[2:]
+                      ELSE {_q(n)} END, '{_STRIP}') AS {_q(n)}""" for n in names)
+    l3 = ", ".join(f"CASE WHEN {_q(n)} IN ({_NULLS_SQL}) THEN NULL ELSE {_q(n)} END AS {_q(n)}" for n in names)
+    return (f"SELECT * REPLACE ({l3}) FROM (SELECT * REPLACE ({l2}) FROM (SELECT * REPLACE ({l1}) FROM "
+            f"(SELECT rn, {l0} FROM {source})))")
+
+
+def date_text_expr(col: str) -> str:
+    """ISO 'T' → space; a trailing zone (Z, +08:00, +0000, UTC) after a time is dropped: times are
+    kept as the shop's wall-clock time."""
+    return (rf"""regexp_replace(regexp_replace({col}, '^(\d{{4}}-\d{{1,2}}-\d{{1,2}})T', '\1 '),
+               '(\d:\d{{2}}(:\d{{2}}(\.\d+)?)?)\s*(Z|UTC|GMT|[+-]\d{{2}}:?\d{{2}})$', '\1')""")
+
+
+def typed_select(text_source: str, fields: dict[str, str], formats: dict[str, list[str]] | None = None) -> str:
+    """Cleaned text columns → typed columns. Money and date fields keep their text as `<name>__raw`
+    so an unreadable value can be told from an empty one."""
+    formats = formats or {}
+    l4, l5, l6 = [], [], []
+    for n, kind in fields.items():
+        c = _q(n)
+        raw = _q(n + "__raw")
+        if kind == "id":
+            l4.append(rf"regexp_replace({c}, '^(\d+)\.0+$', '\1') AS {c}")
+        elif kind == "phone":
+            l4.append(rf"regexp_replace({c}, '^(\+?[\d\- ]+)\.0+$', '\1') AS {c}")
+        elif kind == "money":
+            l4.append(rf"""TRY_CAST(regexp_replace({c}, '(?i)[¥￥$,，\s]|元|rmb|cny|usd', '', 'g') AS DECIMAL(18,2)) AS {c}""")
+            l4.append(f"{c} AS {raw}")
+        elif kind == "int":
+            l4.append(rf"""TRY_CAST(TRY_CAST(regexp_replace({c}, '[,，\s件个]', '', 'g') AS DECIMAL(18,2)) AS INTEGER) AS {c}""")
+        elif kind == "date":
+            l4.append(f"{date_text_expr(c)} AS {c}")
+            l4.append(f"{c} AS {raw}")
+            fmts = formats_sql(formats.get(n) or DATE_FORMATS)
+            l5.append(rf"""CASE WHEN regexp_full_match({c}, '1\d{{9}}') THEN make_timestamp({c}::BIGINT * 1000000)
+                               WHEN regexp_full_match({c}, '1\d{{12}}') THEN make_timestamp({c}::BIGINT * 1000)
+                               ELSE try_strptime({c}, {fmts}) END AS {c}""")
+            l6.append(f"CASE WHEN {c} >= TIMESTAMP '{MIN_DATE}' AND {c} < TIMESTAMP '{MAX_DATE}' THEN {c} END AS {c}")
+        else:
+            l4.append(f"{c} AS {c}")
+    sql = f"SELECT rn, {', '.join(l4)} FROM ({text_source})"
+    if l5:
+        sql = f"SELECT * REPLACE ({', '.join(l5)}) FROM ({sql})"
+        sql = f"SELECT * REPLACE ({', '.join(l6)}) FROM ({sql})"
+    return sql
+
+
+def rank_date_formats(cur: duckdb.DuckDBPyConnection, text_table: str, column: str, sample: int = 5000) -> list[str]:
     """Formats ordered by how many sample values of `column` each parses (ties keep our order),
     so 01/02/2024 is read the way the rest of that column is written."""
     exprs = ", ".join(f"count(try_strptime(x, '{f}'))" for f in DATE_FORMATS)
     row = cur.execute(
-        f"SELECT {exprs} FROM (SELECT crm_date_text({column}) AS x FROM {table} "
-        f"WHERE {column} IS NOT NULL LIMIT {int(sample)})"
+        f"SELECT {exprs} FROM (SELECT {date_text_expr(_q(column))} AS x FROM {text_table} "
+        f"WHERE {_q(column)} IS NOT NULL LIMIT {int(sample)})"
     ).fetchone()
     ranked = sorted(range(len(DATE_FORMATS)), key=lambda i: (-row[i], i))
     return [DATE_FORMATS[i] for i in ranked]
@@ -95,22 +117,27 @@ def _con() -> duckdb.DuckDBPyConnection:
     con = getattr(_local, "con", None)
     if con is None:
         con = duckdb.connect(config={"autoinstall_known_extensions": "false"})
-        install_macros(con)
         _local.con = con
     return con
 
 
+def _one(kind: str, value: str | None, formats: list[str] | tuple[str, ...] | None = None):
+    text = text_select("(SELECT 0 AS rn, ?::VARCHAR AS v)", {"x": "v"})
+    sql = typed_select(text, {"x": kind}, {"x": list(formats)} if formats else None)
+    return _con().execute(f"SELECT x FROM ({sql})", [value]).fetchone()[0]
+
+
 def clean_text(value: str | None) -> str | None:
-    return _con().execute("SELECT crm_text(?)", [value]).fetchone()[0]
+    return _one("text", value)
 
 
 def clean_id(value: str | None) -> str | None:
-    return _con().execute("SELECT crm_id(?)", [value]).fetchone()[0]
+    return _one("id", value)
 
 
 def clean_money(value: str | None):
-    return _con().execute("SELECT crm_money(?)", [value]).fetchone()[0]
+    return _one("money", value)
 
 
 def clean_timestamp(value: str | None, formats: list[str] | tuple[str, ...] = DATE_FORMATS):
-    return _con().execute(f"SELECT crm_ts(?, {formats_sql(formats)})", [value]).fetchone()[0]
+    return _one("date", value, formats)

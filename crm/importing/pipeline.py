@@ -284,7 +284,6 @@ def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, prog
     skip = dec.header_index + (1 if dec.has_header else 0)
     delim = dec.delimiter if dec.delimiter != "whitespace" else ","
     with db.write() as cur:
-        clean.install_macros(cur)
         cur.execute("DROP TABLE IF EXISTS raw")
         cur.execute(
             f"""CREATE TEMP TABLE raw AS SELECT * FROM read_csv(?, header=false, skip={int(skip)},
@@ -396,32 +395,25 @@ _TEXT_FIELDS = ("customer_id", "status", "item_title", "receiver", "address", "s
 _ID_FIELDS = ("order_id", "line_id")
 
 
+_KIND = {"order_id": "id", "line_id": "id", "customer_id": "id", "phone": "phone",
+         "amount": "money", "refund": "money", "price": "money", "trade_amount": "money",
+         "quantity": "int", "trade_count": "int", "level_code": "int",
+         "ordered_at": "date", "paid_at": "date", "last_trade_at": "date", "joined_at": "date"}
+
+
 def _stage_clean(cur, det: Detection, dec: reader.Decoded) -> None:
-    """raw (all text) → stg: one cleaned, typed column per mapped field, plus the raw text of
-    fields whose failures become rejects."""
+    """raw (all text) → txt (cleaned text per mapped field) → stg (typed), with the text of money
+    and date fields kept as `<field>__raw` so failures become rejects with the value."""
     base = cur.execute("SELECT min(rowid) FROM raw").fetchone()[0] or 0
-    exprs = [f"rowid - {int(base)} AS rn"]
-    for fld, i in det.mapping.items():
-        c = f"c{i}"
-        if fld in _ID_FIELDS:
-            exprs.append(f"crm_id({c}) AS {fld}")
-        elif fld == "customer_id":
-            exprs.append(f"crm_id({c}) AS {fld}")
-        elif fld == "phone":
-            exprs.append(f"crm_phone({c}) AS {fld}")
-        elif fld in ("amount", "refund", "price", "trade_amount"):
-            exprs.append(f"crm_money({c}) AS {fld}")
-            exprs.append(f"crm_text({c}) AS {fld}__raw")
-        elif fld in ("quantity", "trade_count", "level_code"):
-            exprs.append(f"crm_int({c}) AS {fld}")
-        elif fld in ("ordered_at", "paid_at", "last_trade_at", "joined_at"):
-            fmts = clean.rank_date_formats(cur, "raw", c)
-            exprs.append(f"crm_ts({c}, {clean.formats_sql(fmts)}) AS {fld}")
-            exprs.append(f"crm_text({c}) AS {fld}__raw")
-        else:
-            exprs.append(f"crm_text({c}) AS {fld}")
+    source = f"(SELECT rowid - {int(base)} AS rn, * FROM raw)"
+    cur.execute("DROP TABLE IF EXISTS txt")
+    cur.execute("CREATE TEMP TABLE txt AS " +
+                clean.text_select(source, {fld: f"c{i}" for fld, i in det.mapping.items()}))
+    kinds = {fld: _KIND.get(fld, "text") for fld in det.mapping}
+    formats = {fld: clean.rank_date_formats(cur, "txt", fld) for fld, k in kinds.items() if k == "date"}
     cur.execute("DROP TABLE IF EXISTS stg")
-    cur.execute(f"CREATE TEMP TABLE stg AS SELECT {', '.join(exprs)} FROM raw")
+    cur.execute("CREATE TEMP TABLE stg AS " + clean.typed_select("SELECT * FROM txt", kinds, formats))
+    cur.execute("DROP TABLE txt")
 
 
 def _row_rejects(cur, det: Detection) -> list[tuple]:
