@@ -58,7 +58,8 @@ MIGRATIONS: dict[int, list[str]] = {
             quantity INTEGER, item_title VARCHAR,
             receiver VARCHAR, phone VARCHAR, address VARCHAR, province VARCHAR, city VARCHAR,
             is_paid BOOLEAN NOT NULL, is_purchase BOOLEAN NOT NULL, spend DECIMAL(18,2) NOT NULL,
-            first_import_id INTEGER, last_import_id INTEGER
+            first_import_id INTEGER, last_import_id INTEGER,
+            cust_no INTEGER
         )""",
         """CREATE TABLE IF NOT EXISTS order_items (
             item_key VARCHAR NOT NULL,      -- <order id>:<line id or position>
@@ -75,7 +76,8 @@ MIGRATIONS: dict[int, list[str]] = {
             phone VARCHAR, province VARCHAR, city VARCHAR,
             trade_count INTEGER, trade_amount DECIMAL(18,2), last_trade_at TIMESTAMP,
             joined_at TIMESTAMP,
-            first_import_id INTEGER, last_import_id INTEGER
+            first_import_id INTEGER, last_import_id INTEGER,
+            cust_no INTEGER
         )""",
         """CREATE TABLE IF NOT EXISTS rejects (
             import_id INTEGER, line BIGINT, column_name VARCHAR, value VARCHAR,
@@ -86,7 +88,12 @@ MIGRATIONS: dict[int, list[str]] = {
             saved_at TIMESTAMP
         )""",
         """CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)""",
-        """CREATE INDEX IF NOT EXISTS orders_customer ON orders(customer_id)""",
+        # Every customer key ever seen gets a small integer: analyses group by integers, not text.
+        """CREATE TABLE IF NOT EXISTS customers (
+            cust_no INTEGER NOT NULL, customer_id VARCHAR NOT NULL, first_import_id INTEGER,
+            first_order_at TIMESTAMP,            -- earliest order of any status (members as of a date)
+            in_members BOOLEAN DEFAULT false     -- listed in a member export
+        )""",
     ],
 }
 

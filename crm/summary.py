@@ -13,26 +13,27 @@ from .db import Database
 
 SUMMARY_SQL = """
 WITH p AS (
-    SELECT customer_id, spend, ordered_at FROM orders
+    SELECT cust_no, spend, ordered_at FROM orders
     WHERE is_purchase AND ordered_at < ?::DATE + INTERVAL 1 DAY
       AND (?::DATE IS NULL OR ordered_at >= ?::DATE)
 ),
 per_buyer AS (
-    SELECT customer_id, count(*) AS n FROM p WHERE customer_id IS NOT NULL GROUP BY customer_id
+    SELECT count(*) AS n FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no
 ),
-known AS (
-    SELECT customer_id FROM orders WHERE customer_id IS NOT NULL AND ordered_at < ?::DATE + INTERVAL 1 DAY
-    UNION
-    SELECT customer_id FROM members
+known AS (  -- customers.first_order_at / in_members are kept by the importer
+    SELECT cust_no FROM customers WHERE in_members OR first_order_at < ?::DATE + INTERVAL 1 DAY
+),
+totals AS (
+    SELECT count(*) AS orders, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv,
+           min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at FROM p
 )
 SELECT
     (SELECT count(*) FROM known) AS members,
     (SELECT count(*) FROM per_buyer) AS buyers,
-    (SELECT count(*) FROM p) AS orders,
-    (SELECT coalesce(sum(spend), 0)::DECIMAL(38,2) FROM p) AS gmv,
+    orders, gmv,
     (SELECT count(*) FROM per_buyer WHERE n >= 2) AS repeat_buyers,
-    (SELECT min(ordered_at) FROM p) AS first_order_at,
-    (SELECT max(ordered_at) FROM p) AS last_order_at
+    first_order_at, last_order_at
+FROM totals
 """
 
 CENT = Decimal("0.01")

@@ -27,6 +27,7 @@ DATE_FORMATS = (
     "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
     "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
 )
+_EDGE = "(" + ", ".join("'" + c + "'" for c in _STRIP) + ")"
 MIN_DATE = "1970-01-01"
 MAX_DATE = "2100-01-01"
 KINDS = ("text", "id", "phone", "money", "int", "date")
@@ -43,14 +44,17 @@ def _q(name: str) -> str:
 
 
 def text_select(source: str, columns: dict[str, str]) -> str:
-    """`columns` {output name: source expression} → strip, unwrap ="…" / '… / =…, blank words → NULL."""
+    """`columns` {output name: source expression} → strip, unwrap ="…" / '… / =…, blank words → NULL.
+    Trimming is the costly step, so it only runs on values that start or end with white space."""
     names = list(columns)
     l0 = ", ".join(f"{expr} AS {_q(n)}" for n, expr in columns.items())
-    l1 = ", ".join(f"trim({_q(n)}, '{_STRIP}') AS {_q(n)}" for n in names)
-    l2 = ", ".join(
-        f"""trim(CASE WHEN {_q(n)} LIKE '="%"' AND length({_q(n)}) >= 3 THEN {_q(n)}[3:-2]
-                      WHEN {_q(n)} LIKE '=%' OR {_q(n)} LIKE '''%' THEN {_q(n)}[2:]
-                      ELSE {_q(n)} END, '{_STRIP}') AS {_q(n)}""" for n in names)
+    l1 = ", ".join(
+        f"CASE WHEN {_q(n)} = '' OR ({_q(n)}[1] NOT IN {_EDGE} AND {_q(n)}[-1] NOT IN {_EDGE}) THEN {_q(n)} "
+        f"ELSE trim({_q(n)}, '{_STRIP}') END AS {_q(n)}" for n in names)
+    unwrap = ("CASE WHEN starts_with({c}, '=') OR starts_with({c}, '''') THEN trim(CASE "
+              "WHEN starts_with({c}, '=\"') AND ends_with({c}, '\"') AND length({c}) >= 3 THEN {c}[3:-2] "
+              "ELSE {c}[2:] END, '" + _STRIP + "') ELSE {c} END AS {c}")
+    l2 = ", ".join(unwrap.format(c=_q(n)) for n in names)
     l3 = ", ".join(f"CASE WHEN {_q(n)} IN ({_NULLS_SQL}) THEN NULL ELSE {_q(n)} END AS {_q(n)}" for n in names)
     return (f"SELECT * REPLACE ({l3}) FROM (SELECT * REPLACE ({l2}) FROM (SELECT * REPLACE ({l1}) FROM "
             f"(SELECT rn, {l0} FROM {source})))")

@@ -539,7 +539,7 @@ def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult
                    {first('status_raw')} AS status_raw, {first('state')} AS state,
                    {amount_agg} AS amount, {refund_agg} AS refund,
                    bool_and(line_refunded) AS line_refunded, sum(quantity) AS quantity,
-                   string_agg(DISTINCT item_title, '，') AS item_title,
+                   string_agg(DISTINCT item_title, '，' ORDER BY item_title) AS item_title,
                    {first('receiver')} AS receiver, {first('phone')} AS phone, {first('address')} AS address,
                    {first('province')} AS province, {first('city')} AS city, {first('shop')} AS shop
             FROM ok_rows GROUP BY order_key"""
@@ -611,6 +611,16 @@ def _order_warnings(cur, det: Detection, result: ImportResult) -> None:
             w.append(("warn_unknown_status", {"statuses": "、".join(other)}))
 
 
+def _register_customers(cur, table: str, import_id: int) -> None:
+    """Give every new customer key in `table` its integer number."""
+    cur.execute(f"""
+        INSERT INTO customers (cust_no, customer_id, first_import_id)
+        SELECT (SELECT coalesce(max(cust_no), 0) FROM customers) + row_number() OVER (ORDER BY customer_id),
+               customer_id, ?
+        FROM (SELECT DISTINCT customer_id FROM {table} WHERE customer_id IS NOT NULL
+              EXCEPT SELECT customer_id FROM customers)""", [import_id])
+
+
 def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
     """new_orders → orders. A later export of the same order updates it; identical rows are
     'unchanged'; a time without seconds (Excel re-save) keeps the precise one already stored."""
@@ -634,6 +644,9 @@ def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
                o.quantity AS o_quantity, o.item_title AS o_item_title, o.is_purchase AS o_is_purchase,
                o.province AS o_province, o.city AS o_city, o.phone AS o_phone, o.shop AS o_shop
         FROM new_orders n LEFT JOIN orders o ON o.order_key = n.order_key""", [result.platform])
+    _register_customers(cur, "m", import_id)
+    cur.execute("ALTER TABLE m ADD COLUMN cust_no INTEGER")
+    cur.execute("UPDATE m SET cust_no = c.cust_no FROM customers c WHERE c.customer_id = m.customer_id")
     cur.execute("""ALTER TABLE m ADD COLUMN changed BOOLEAN""")
     cur.execute("""UPDATE m SET changed = NOT existed OR
         customer_id IS DISTINCT FROM o_customer_id OR ordered_at IS DISTINCT FROM o_ordered_at OR
@@ -647,7 +660,7 @@ def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
         "count(*) FILTER (WHERE existed AND NOT changed) FROM m").fetchone()
     result.orders_new, result.orders_updated, result.orders_unchanged = new, updated, unchanged
     cols = ("order_id, platform, shop, customer_id, ordered_at, paid_at, status_raw, status, amount, refund, "
-            "quantity, item_title, receiver, phone, address, province, city, is_paid, is_purchase, spend")
+            "quantity, item_title, receiver, phone, address, province, city, is_paid, is_purchase, spend, cust_no")
     if updated:
         sets = ", ".join(f"{c.strip()} = m.{c.strip()}" for c in cols.split(","))
         cur.execute(f"""UPDATE orders SET {sets}, last_import_id = ?
@@ -655,6 +668,16 @@ def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
     if new:
         cur.execute(f"""INSERT INTO orders (order_key, {cols}, first_import_id, last_import_id)
                         SELECT order_key, {cols}, ?, ? FROM m WHERE NOT existed""", [import_id, import_id])
+    if new or updated:
+        # The first order time of every customer this file touched (the old owner of an order too).
+        cur.execute("""CREATE TEMP TABLE touched AS
+            SELECT cust_no FROM m WHERE changed AND cust_no IS NOT NULL
+            UNION SELECT c.cust_no FROM m JOIN customers c ON c.customer_id = m.o_customer_id WHERE m.changed""")
+        cur.execute("""UPDATE customers SET first_order_at = s.first FROM (
+                           SELECT t.cust_no, min(o.ordered_at) AS first FROM touched t
+                           LEFT JOIN orders o ON o.cust_no = t.cust_no GROUP BY t.cust_no) s
+                       WHERE customers.cust_no = s.cust_no""")
+        cur.execute("DROP TABLE touched")
 
 
 def _build_items_from_lines(cur, det: Detection) -> None:
@@ -740,12 +763,17 @@ def _merge_members(cur, result: ImportResult, import_id: int) -> None:
                count(*) FILTER (WHERE o.customer_id IS NOT NULL AND ({diff}))
         FROM new_members n LEFT JOIN members o USING (customer_id)""").fetchone()
     result.members_new, result.members_updated = new, updated
+    _register_customers(cur, "new_members", import_id)
     sets = ", ".join(f"{c} = coalesce(n.{c}, members.{c})" for c in cols)
     cur.execute(f"UPDATE members SET {sets}, last_import_id = ? FROM new_members n "
                 f"WHERE members.customer_id = n.customer_id", [import_id])
-    cur.execute(f"""INSERT INTO members (customer_id, platform, {', '.join(cols)}, first_import_id, last_import_id)
-                    SELECT customer_id, ?, {', '.join(cols)}, ?, ? FROM new_members n
+    cur.execute(f"""INSERT INTO members (customer_id, platform, {', '.join(cols)}, first_import_id, last_import_id,
+                                         cust_no)
+                    SELECT n.customer_id, ?, {', '.join('n.' + c for c in cols)}, ?, ?, c.cust_no
+                    FROM new_members n JOIN customers c ON c.customer_id = n.customer_id
                     WHERE NOT EXISTS (SELECT 1 FROM members o WHERE o.customer_id = n.customer_id)""",
                 [result.platform, import_id, import_id])
+    cur.execute("UPDATE customers SET in_members = true WHERE NOT in_members AND customer_id IN "
+                "(SELECT customer_id FROM new_members)")
     row = cur.execute("SELECT min(last_trade_at)::VARCHAR, max(last_trade_at)::VARCHAR FROM new_members").fetchone()
     result.date_min, result.date_max = row
