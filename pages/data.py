@@ -171,7 +171,7 @@ def show_history() -> None:
         tr("col_updated"): df["orders_updated"].where(df["kind"] == "orders", df["members_updated"]),
         tr("col_unchanged"): df["orders_unchanged"],
         tr("col_rejected"): df["rows_rejected"],
-        tr("col_range"): df["date_min"].dt.strftime("%Y-%m-%d").fillna("") + " ~ " + df["date_max"].dt.strftime("%Y-%m-%d").fillna(""),
+        tr("col_range"): (df["date_min"].dt.strftime("%Y-%m-%d") + " ~ " + df["date_max"].dt.strftime("%Y-%m-%d")).fillna(""),
     })
     st.dataframe(view, hide_index=True, width="stretch")
 

@@ -150,3 +150,14 @@ def test_data_page_rejects_are_listed(monkeypatch, tmp_path):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Rejected"] == "2"
     assert any(b.label.startswith("Download rejected rows") for b in at.get("download_button"))
+
+
+def test_sample_data_in_one_click(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "s.duckdb"))
+    at = app("zh").run()
+    next(b for b in at.button if b.label == "用示例数据试一试").click().run()
+    no_errors(at)
+    assert any("示例数据已导入" in s.value for s in at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["会员数"] != "0" and metrics["成交订单"] != "0"
+    assert metrics["成交金额"].startswith("¥")
