@@ -9,7 +9,9 @@ import datetime as dt
 import os
 from decimal import ROUND_HALF_UP, Decimal
 
-from .i18n_catalog import CATALOG
+from .locales import load as _load_catalog
+
+CATALOG = _load_catalog()
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"

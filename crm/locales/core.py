@@ -370,4 +370,4 @@ EN = {
     "cli_bad_date": "Dates are written YYYY-MM-DD: {value}",
 }
 
-CATALOG = {"zh": ZH, "en": EN}
+
