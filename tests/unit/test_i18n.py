@@ -26,7 +26,7 @@ def test_every_key_used_in_code_exists():
             continue
         text = path.read_text(encoding="utf-8")
         used |= set(re.findall(r"""\btr\(\s*["']([a-z0-9_]*[a-z0-9])["']""", text))
-        used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_]+)["']""", text))
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_]*[a-z0-9])["']""", text))
         used |= set(re.findall(r"""["']((?:refused|warn|reason)_[a-z0-9_]+)["']""", text))
     missing = sorted(k for k in used if k not in i18n.CATALOG["en"])
     assert not missing, missing
