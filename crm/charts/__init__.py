@@ -1,0 +1,23 @@
+"""Plotly figure builders. One module per analysis family; this one holds the shared look.
+
+Builders take small DataFrames (already aggregated in SQL) and the language, and return figures
+with labels in that language and hover values. They never query the database.
+"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+PALETTE = ["#E4572E", "#17BEBB", "#FFC914", "#2E282A", "#76B041", "#8E6C8A", "#4E79A7", "#F28E2B"]
+FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
+
+
+def style(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        title=title, height=height, margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        font=dict(family=FONT, size=13), colorway=PALETTE, hovermode="closest",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        plot_bgcolor="white", paper_bgcolor="white",
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#ccc")
+    fig.update_yaxes(gridcolor="#eee", zerolinecolor="#ccc")
+    return fig

@@ -1,0 +1,102 @@
+"""Member levels (会员等级): from a member export where one exists, otherwise from the shop's level
+rules — Taobao-style cumulative spend OR purchase-count thresholds — which the user can edit.
+
+Level codes: 0 店铺客户, 1 普通会员, 2 高级会员, 3 VIP会员, 4 至尊VIP会员.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from .db import Database
+from .importing.specs import TAOBAO_LEVELS
+
+LEVEL_CODES = (0, 1, 2, 3, 4)
+LEVEL_NAMES_ZH = TAOBAO_LEVELS  # '0' → '店铺客户' …
+LEVEL_NAMES_EN = {"0": "Shop customer", "1": "Member", "2": "Senior member", "3": "VIP", "4": "Supreme VIP"}
+
+
+def level_name(code: int | None, lang: str) -> str:
+    if code is None:
+        return "—"
+    names = LEVEL_NAMES_ZH if lang == "zh" else LEVEL_NAMES_EN
+    return names.get(str(int(code)), str(code))
+
+
+@dataclass(frozen=True)
+class LevelRules:
+    """Thresholds to reach levels 1–4: cumulative spend (yuan) and/or purchases; None = not used.
+    A customer reaches a level when either threshold is met (Taobao's 交易额 或 交易量)."""
+    spend: tuple[float | None, float | None, float | None, float | None] = (200, 800, 2000, 5000)
+    count: tuple[int | None, int | None, int | None, int | None] = (None, None, None, None)
+
+    def validate(self) -> list[str]:
+        """Problems as message keys: thresholds must rise with the level."""
+        problems = []
+        for name, values in (("spend", self.spend), ("count", self.count)):
+            used = [v for v in values if v is not None]
+            if any(v < 0 for v in used):
+                problems.append(f"levels_rule_negative_{name}")
+            if any(b <= a for a, b in zip(used, used[1:])):
+                problems.append(f"levels_rule_not_rising_{name}")
+        return problems
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "LevelRules":
+        if not text:
+            return cls()
+        d = json.loads(text)
+        return cls(spend=tuple(d.get("spend", cls().spend)), count=tuple(d.get("count", cls().count)))
+
+
+SETTING_KEY = "level_rules"
+
+
+def load_rules(db: Database) -> LevelRules:
+    return LevelRules.from_json(db.get_setting(SETTING_KEY))
+
+
+def save_rules(db: Database, rules: LevelRules) -> None:
+    db.set_setting(SETTING_KEY, rules.to_json())
+
+
+def rule_level_sql(rules: LevelRules, spend_col: str = "spend", count_col: str = "purchases") -> tuple[str, list]:
+    """SQL expression: the level the rules give a customer with this spend and purchase count."""
+    parts, params = [], []
+    for code in (4, 3, 2, 1):
+        s, c = rules.spend[code - 1], rules.count[code - 1]
+        conds = []
+        if s is not None:
+            conds.append(f"{spend_col} >= ?")
+            params.append(s)
+        if c is not None:
+            conds.append(f"{count_col} >= ?")
+            params.append(c)
+        if conds:
+            parts.append(f"WHEN {' OR '.join(conds)} THEN {code}")
+    if not parts:
+        return "0", []
+    return f"CASE {' '.join(parts)} ELSE 0 END", params
+
+
+def customer_levels_sql(rules: LevelRules, as_of) -> tuple[str, list]:
+    """One row per known customer: cust_no, spend and purchases up to the as-of date, the level the
+    rules give (`rule_level`), the exported level where there is one (`export_level`), and the
+    level used everywhere (`level_code`: exported first, else rules). Returns SQL and its
+    parameters, to be used as a sub-query."""
+    expr, params = rule_level_sql(rules, "coalesce(b.spend, 0)", "coalesce(b.purchases, 0)")
+    sql = f"""
+        SELECT c.cust_no, coalesce(b.spend, 0) AS spend, coalesce(b.purchases, 0) AS purchases,
+               {expr} AS rule_level, m.level_code AS export_level,
+               coalesce(m.level_code, {expr}) AS level_code
+        FROM customers c
+        LEFT JOIN (SELECT cust_no, sum(spend) AS spend, count(*) AS purchases FROM orders
+                   WHERE is_purchase AND cust_no IS NOT NULL AND ordered_at < ?::DATE + INTERVAL 1 DAY
+                   GROUP BY cust_no) b ON b.cust_no = c.cust_no
+        LEFT JOIN members m ON m.cust_no = c.cust_no
+    """
+    # the rule expression appears twice, before the as-of date
+    return sql, params + params + [as_of]
