@@ -3,7 +3,8 @@ import datetime as dt
 
 import streamlit as st
 
-from crm import i18n, ui
+from crm import i18n, trends, ui
+from crm.charts.home import weekly_line
 from crm.samples import load_sample
 from crm.summary import data_overview, default_as_of, summary
 
@@ -13,6 +14,52 @@ tr = ui.tr
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_summary(data_version: str, as_of: dt.date, start: dt.date | None) -> dict:
     return summary(ui.db(), as_of=as_of, start=start)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_previous(data_version: str, as_of: dt.date, start: dt.date | None) -> dict | None:
+    return trends.previous_period(ui.db(), as_of, start)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_weekly(data_version: str, as_of: dt.date):
+    df = trends.weekly_trend(ui.db(), as_of)
+    return df, trends.anomalies(df)
+
+
+def delta(s: dict, prev: dict | None, key: str, points: bool = False) -> str | None:
+    """The change against the previous period: % for counts and money, points for rates."""
+    if prev is None:
+        return None
+    if points:
+        if s[key] is None or prev[key] is None:
+            return None
+        return f"{(float(s[key]) - float(prev[key])) * 100:+.1f} pp"
+    c = trends.change(s[key], prev[key])
+    return None if c is None else f"{c * 100:+.1f}%"
+
+
+def weekly_section(db, as_of: dt.date, lang: str) -> None:
+    df, flags = cached_weekly(db.data_version(), as_of)
+    st.subheader(tr("home_trend_title", as_of=i18n.fmt_date(as_of, lang)))
+    names = {"buyers": tr("home_trend_buyers"), "gmv": tr("home_trend_gmv"),
+             "repurchase_rate": tr("home_trend_repurchase"), "avg_spend_per_buyer": tr("home_trend_aspb")}
+    shown = {"buyers": lambda v: i18n.fmt_int(v, lang), "gmv": lambda v: i18n.fmt_money(v, lang),
+             "repurchase_rate": lambda v: i18n.fmt_pct(v, lang), "avg_spend_per_buyer": lambda v: i18n.fmt_money(v, lang)}
+    by_metric = {f["metric"]: f for f in flags}
+    for f in flags:
+        fmt = shown[f["metric"]]
+        st.warning(tr(f"home_anomaly_{f['direction']}", metric=names[f["metric"]], value=fmt(f["value"]),
+                      low=fmt(f["low"]), high=fmt(f["high"])))
+    if not flags:
+        st.caption(tr("home_no_anomaly"))
+    cols = st.columns(2)
+    formats = {"buyers": ",.0f", "gmv": ",.0f", "repurchase_rate": ".1%", "avg_spend_per_buyer": ",.2f"}
+    for i, m in enumerate(("buyers", "gmv", "repurchase_rate", "avg_spend_per_buyer")):
+        with cols[i % 2]:
+            ui.chart(weekly_line(df, m, names[m], lang, formats[m], by_metric.get(m)), key=f"home_week_{m}",
+                     selectable=False)
+    st.caption(tr("home_trend_caption"))
 
 
 def sample_button(key: str) -> None:
@@ -43,7 +90,7 @@ def welcome() -> None:
 def headline(lang: str) -> None:
     db = ui.db()
     st.title(tr("home_title"))
-    latest = default_as_of(db)
+    latest = default_as_of(db) or dt.date.today()
     c1, c2 = st.columns([1, 2])
     as_of = c1.date_input(tr("as_of_label"), value=latest, help=tr("as_of_help"), key="as_of")
     periods = {"all": None, "365": 365, "180": 180, "90": 90, "30": 30}
@@ -52,23 +99,35 @@ def headline(lang: str) -> None:
     days = periods.get(period or "all")
     start = as_of - dt.timedelta(days=days - 1) if days else None
     s = cached_summary(db.data_version(), as_of, start)
+    prev = cached_previous(db.data_version(), as_of, start)
     overview = data_overview(db)
     st.caption(tr("home_range", first=i18n.fmt_date(overview["first_order_at"], lang),
                   last=i18n.fmt_date(overview["last_order_at"], lang)))
     if not s["orders"]:
         st.info(tr("home_no_purchases"))
+    if prev is not None:
+        st.caption(tr("home_vs_previous", start=i18n.fmt_date(prev["start"], lang), end=i18n.fmt_date(prev["as_of"], lang)))
     row1 = st.columns(4)
-    row1[0].metric(tr("metric_members"), i18n.fmt_int(s["members"], lang), help=tr("metric_members_help"))
-    row1[1].metric(tr("metric_buyers"), i18n.fmt_int(s["buyers"], lang), help=tr("metric_buyers_help"))
-    row1[2].metric(tr("metric_orders"), i18n.fmt_int(s["orders"], lang), help=tr("metric_orders_help"))
-    row1[3].metric(tr("metric_gmv"), i18n.fmt_money(s["gmv"], lang), help=tr("metric_gmv_help"))
+    row1[0].metric(tr("metric_members"), i18n.fmt_int(s["members"], lang), help=tr("metric_members_help"),
+                   delta=delta(s, prev, "members"))
+    row1[1].metric(tr("metric_buyers"), i18n.fmt_int(s["buyers"], lang), help=tr("metric_buyers_help"),
+                   delta=delta(s, prev, "buyers"))
+    row1[2].metric(tr("metric_orders"), i18n.fmt_int(s["orders"], lang), help=tr("metric_orders_help"),
+                   delta=delta(s, prev, "orders"))
+    row1[3].metric(tr("metric_gmv"), i18n.fmt_money(s["gmv"], lang), help=tr("metric_gmv_help"),
+                   delta=delta(s, prev, "gmv"))
     row2 = st.columns(4)
-    row2[0].metric(tr("metric_aov"), i18n.fmt_money(s["avg_order_value"], lang), help=tr("metric_aov_help"))
-    row2[1].metric(tr("metric_aspb"), i18n.fmt_money(s["avg_spend_per_buyer"], lang), help=tr("metric_aspb_help"))
-    row2[2].metric(tr("metric_repurchase"), i18n.fmt_pct(s["repurchase_rate"], lang), help=tr("metric_repurchase_help"))
-    row2[3].metric(tr("metric_repeat_buyers"), i18n.fmt_int(s["repeat_buyers"], lang))
+    row2[0].metric(tr("metric_aov"), i18n.fmt_money(s["avg_order_value"], lang), help=tr("metric_aov_help"),
+                   delta=delta(s, prev, "avg_order_value"))
+    row2[1].metric(tr("metric_aspb"), i18n.fmt_money(s["avg_spend_per_buyer"], lang), help=tr("metric_aspb_help"),
+                   delta=delta(s, prev, "avg_spend_per_buyer"))
+    row2[2].metric(tr("metric_repurchase"), i18n.fmt_pct(s["repurchase_rate"], lang), help=tr("metric_repurchase_help"),
+                   delta=delta(s, prev, "repurchase_rate", points=True))
+    row2[3].metric(tr("metric_repeat_buyers"), i18n.fmt_int(s["repeat_buyers"], lang),
+                   delta=delta(s, prev, "repeat_buyers"))
     if overview["orders_without_customer"]:
         st.caption(tr("home_no_customer", count=f"{overview['orders_without_customer']:,}"))
+    weekly_section(db, as_of, lang)
 
 
 @ui.guarded

@@ -371,3 +371,28 @@ EN = {
 }
 
 
+
+ZH.update({
+    "home_vs_previous": "与上一个同样长度的区间（{start} 至 {end}）相比",
+    "home_trend_title": "每周趋势（截至 {as_of} 的最近 26 周，每周以统计截止日结束）",
+    "home_trend_buyers": "成交客户数",
+    "home_trend_gmv": "成交金额",
+    "home_trend_repurchase": "复购率（近 4 周滚动）",
+    "home_trend_aspb": "客单价",
+    "home_trend_caption": "复购率按滚动 4 周计算：该 4 周内有 ≥2 笔成交的客户 ÷ 该 4 周的成交客户（一周太短，几乎没人买两次）。",
+    "home_anomaly_up": "⚠️ 本周{metric}为 {value}，明显高于近 8 周的正常范围（{low} – {high}）。",
+    "home_anomaly_down": "⚠️ 本周{metric}为 {value}，明显低于近 8 周的正常范围（{low} – {high}）。",
+    "home_no_anomaly": "本周各项指标都在近 8 周的正常范围内。",
+})
+EN.update({
+    "home_vs_previous": "Compared with the previous period of equal length ({start} to {end})",
+    "home_trend_title": "Weekly trend (last 26 weeks up to {as_of}; weeks end on the as-of date)",
+    "home_trend_buyers": "Buyers",
+    "home_trend_gmv": "GMV",
+    "home_trend_repurchase": "Repurchase rate (rolling 4 weeks)",
+    "home_trend_aspb": "Avg spend per buyer",
+    "home_trend_caption": "Repurchase rate over rolling 4 weeks: buyers with ≥ 2 purchases in those 4 weeks ÷ buyers in them (a single week is too short for anyone to buy twice).",
+    "home_anomaly_up": "⚠️ This week's {metric} is {value}, well above its normal range of the last 8 weeks ({low} – {high}).",
+    "home_anomaly_down": "⚠️ This week's {metric} is {value}, well below its normal range of the last 8 weeks ({low} – {high}).",
+    "home_no_anomaly": "Every figure of this week is within its normal range of the last 8 weeks.",
+})
