@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     summ.add_argument("--as-of", dest="as_of")
     summ.add_argument("--start")
     summ.add_argument("--json", action="store_true")
+    rep = sub.add_parser("report", help="every analysis's numbers (JSON)")
+    rep.add_argument("--as-of", dest="as_of")
+    rep.add_argument("--start", help="first order day in scope")
+    rep.add_argument("--end", help="last order day in scope")
+    rep.add_argument("--level", dest="levels", action="append", type=int, default=[], choices=range(5),
+                     help="member level code 0-4 (repeatable)")
+    rep.add_argument("--json", action="store_true", help="print JSON (the only output format)")
     return p
 
 
@@ -74,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
                 mapping[k.strip()] = v.strip()
             db = _open_db(args.db, lang)
             return _import(db, args, mapping, lang)
+        if args.command == "report":
+            as_of, start, end = _date(args.as_of, lang), _date(args.start, lang), _date(args.end, lang)
+            db = _open_db(args.db, lang)
+            return _report(db, as_of, start, end, args.levels)
         if args.command == "summary":
             as_of, start = _date(args.as_of, lang), _date(args.start, lang)
             db = _open_db(args.db, lang)
@@ -147,3 +158,51 @@ def _summary(db, as_of, start, as_json, lang) -> int:
     for k, v in rows:
         print(f"{k.ljust(width)}  {v}")
     return 0
+
+
+REPORT_SECTIONS = ("levels", "timing", "amount", "counts", "lifecycle")
+
+
+def _report(db, as_of, start, end, levels) -> int:
+    import importlib
+
+    from .filters import Filters
+    from .levels import load_rules
+    from .summary import default_as_of, summary, to_json_ready
+    from .trends import anomalies, weekly_trend
+    as_of = as_of or default_as_of(db) or dt.date.today()
+    f = Filters(as_of=as_of, start=start, end=end, levels=tuple(levels), rules=load_rules(db))
+    out: dict = {"as_of": as_of.isoformat(), "start": start.isoformat() if start else None,
+                 "end": (end or as_of).isoformat(), "level_filter": list(levels)}
+    out["summary"] = to_json_ready(summary(db, as_of=f.last_day, start=start))
+    weekly = weekly_trend(db, as_of)
+    out["weekly_trend"] = [{"week_end": r.week_end.strftime("%Y-%m-%d"), "purchases": int(r.purchases),
+                            "buyers": int(r.buyers), "gmv": round(float(r.gmv), 2),
+                            "avg_spend_per_buyer": None if r.avg_spend_per_buyer != r.avg_spend_per_buyer
+                            else float(r.avg_spend_per_buyer),
+                            "repurchase_rate_4w": None if r.repurchase_rate != r.repurchase_rate
+                            else float(r.repurchase_rate)} for r in weekly.itertuples()]
+    out["anomalies"] = anomalies(weekly)
+    for name in REPORT_SECTIONS:
+        try:
+            module = importlib.import_module(f".analysis.{name}", __package__)
+        except ImportError:
+            continue
+        out[name] = module.report(db, f)
+    if "counts" in out and "purchase_counts" in out["counts"]:
+        out["purchase_counts"] = out["counts"]["purchase_counts"]
+    print(json.dumps(out, ensure_ascii=False, indent=2, default=_json_default))
+    return 0
+
+
+def _json_default(v):
+    from decimal import Decimal
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if hasattr(v, "item"):  # numpy scalars
+        return v.item()
+    return str(v)
