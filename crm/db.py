@@ -16,7 +16,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
@@ -93,6 +93,19 @@ MIGRATIONS: dict[int, list[str]] = {
             cust_no INTEGER NOT NULL, customer_id VARCHAR NOT NULL, first_import_id INTEGER,
             first_order_at TIMESTAMP,            -- earliest order of any status (members as of a date)
             in_members BOOLEAN DEFAULT false     -- listed in a member export
+        )""",
+    ],
+    2: [
+        # Saved cohort definitions (re-evaluated on new data): the spec as JSON.
+        """CREATE TABLE IF NOT EXISTS cohorts (
+            name VARCHAR PRIMARY KEY, spec VARCHAR NOT NULL, created_at TIMESTAMP, updated_at TIMESTAMP
+        )""",
+        """CREATE TABLE IF NOT EXISTS tags (
+            tag_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, created_at TIMESTAMP
+        )""",
+        """CREATE TABLE IF NOT EXISTS customer_tags (
+            tag_id INTEGER NOT NULL, cust_no INTEGER NOT NULL, tagged_at TIMESTAMP,
+            PRIMARY KEY (tag_id, cust_no)
         )""",
     ],
 }
@@ -200,8 +213,20 @@ class Database:
 
     # -- data version: changes on every write, so caches can key on it ---------------------------
     def data_version(self) -> str:
-        rows = self.query("SELECT coalesce(max(import_id), 0), count(*) FROM imports")
-        return f"{rows[0][0]}:{rows[0][1]}"
+        rows = self.query("SELECT coalesce(max(import_id), 0), count(*), "
+                          "(SELECT value FROM meta WHERE key = 'edits') FROM imports")
+        return f"{rows[0][0]}:{rows[0][1]}:{rows[0][2] or 0}"
+
+    def bump_version(self, cur=None) -> None:
+        """Record an edit that is not an import (tags, deletions) so caches keyed on
+        `data_version()` recompute. Pass the cursor when inside a `write()` block."""
+        sql = ("INSERT OR REPLACE INTO meta SELECT 'edits', "
+               "CAST(coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'edits'), 0) + 1 AS VARCHAR)")
+        if cur is not None:
+            cur.execute(sql)
+        else:
+            with self.write() as c:
+                c.execute(sql)
 
     # -- settings --------------------------------------------------------------------------------
     def get_setting(self, key: str, default: str | None = None) -> str | None:

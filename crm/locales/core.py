@@ -396,3 +396,22 @@ EN.update({
     "home_anomaly_down": "⚠️ This week's {metric} is {value}, well below its normal range of the last 8 weeks ({low} – {high}).",
     "home_no_anomaly": "Every figure of this week is within its normal range of the last 8 weeks.",
 })
+
+ZH.update({
+    "nav_levels": "会员等级",
+    "nav_timing": "会员时间",
+    "nav_amount": "交易金额",
+    "nav_counts": "交易笔数",
+    "nav_lifecycle": "生命周期 / RFM",
+    "nav_section_overview": "概览与数据",
+    "nav_section_analyses": "会员分析",
+})
+EN.update({
+    "nav_levels": "Member levels",
+    "nav_timing": "Time",
+    "nav_amount": "Amount",
+    "nav_counts": "Purchase count",
+    "nav_lifecycle": "Lifecycle / RFM",
+    "nav_section_overview": "Overview & data",
+    "nav_section_analyses": "Member analyses",
+})

@@ -1,0 +1,173 @@
+"""Lifecycle stages and RFM scores: the segments the lifecycle page shows and cohorts build on.
+
+Definitions (DESIGN.md):
+- Days since last purchase (未购天数): whole calendar days between the date of the customer's last
+  purchase up to the as-of date and the as-of date. Only customers with at least one purchase up
+  to the as-of date have one; customers known only from a member export have no stage.
+- Lifecycle stage (生命周期) by days since last purchase, thresholds editable (defaults 15/90/180/365):
+  售后期 after_sale ≤ 15 < 活跃期 active ≤ 90 < 沉默期 silent ≤ 180 < 睡眠期 sleeping ≤ 365 < 流失期 lost.
+- RFM: R from days since last purchase, F from the number of purchases, M from total spend, each
+  scored 1–5 by fixed, visible, editable cut points (not quantiles: when most buyers bought once,
+  quantile cut points collapse). A value lands in the score of the band [cut_i, cut_i+1).
+  R: fewer days is better (score 5 = most recent). Segments (the common 8-class model): a score is
+  "high" when it is ≥ 3 (R, M) or ≥ 2 (F: bought more than once by default).
+
+`customer_facts_sql(f)` is the one place that says what a customer's purchase history is: every
+purchase up to the as-of date (the order date range does not cut history), with the sidebar's
+level / province / platform / shop filters.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from .db import Database
+from .filters import Filters
+
+STAGES = ("after_sale", "active", "silent", "sleeping", "lost")
+STAGE_NAMES = {
+    "zh": {"after_sale": "售后期", "active": "活跃期", "silent": "沉默期", "sleeping": "睡眠期", "lost": "流失期"},
+    "en": {"after_sale": "After-sale", "active": "Active", "silent": "Silent", "sleeping": "Sleeping",
+           "lost": "Lost"},
+}
+
+
+def stage_name(stage: str | None, lang: str) -> str:
+    if stage is None:
+        return "—"
+    return STAGE_NAMES.get(lang, STAGE_NAMES["en"]).get(stage, stage)
+
+
+@dataclass(frozen=True)
+class LifecycleThresholds:
+    """Upper bounds (days since last purchase, inclusive) of the first four stages."""
+    after_sale: int = 15
+    active: int = 90
+    silent: int = 180
+    sleeping: int = 365
+
+    def bounds(self) -> tuple[int, int, int, int]:
+        return (self.after_sale, self.active, self.silent, self.sleeping)
+
+    def validate(self) -> list[str]:
+        b = self.bounds()
+        problems = []
+        if any(v < 0 for v in b):
+            problems.append("segments_negative")
+        if any(y <= x for x, y in zip(b, b[1:])):
+            problems.append("segments_not_rising")
+        return problems
+
+    def stage_of(self, days: int | None) -> str | None:
+        if days is None:
+            return None
+        for stage, hi in zip(STAGES, self.bounds()):
+            if days <= hi:
+                return stage
+        return "lost"
+
+    def range_of(self, stage: str) -> tuple[int, int | None]:
+        """(lowest, highest or None) days since last purchase of a stage."""
+        b = (-1,) + self.bounds()
+        i = STAGES.index(stage)
+        return (b[i] + 1 if i else 0, b[i + 1] if i < 4 else None)
+
+    def stage_sql(self, days_col: str = "days_since_last") -> tuple[str, list]:
+        parts = " ".join(f"WHEN {days_col} <= ? THEN '{s}'" for s in STAGES[:4])
+        return f"CASE WHEN {days_col} IS NULL THEN NULL {parts} ELSE 'lost' END", list(self.bounds())
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "LifecycleThresholds":
+        if not text:
+            return cls()
+        d = json.loads(text)
+        return cls(**{k: int(v) for k, v in d.items() if k in ("after_sale", "active", "silent", "sleeping")})
+
+
+SETTING_KEY = "lifecycle_thresholds"
+
+
+def load_thresholds(db: Database) -> LifecycleThresholds:
+    return LifecycleThresholds.from_json(db.get_setting(SETTING_KEY))
+
+
+def save_thresholds(db: Database, t: LifecycleThresholds) -> None:
+    db.set_setting(SETTING_KEY, t.to_json())
+
+
+@dataclass(frozen=True)
+class RfmCuts:
+    """Lower bounds of scores 2–5 (score 1 below the first). Recency is in days and scores the
+    other way round: days ≤ recency[0] → R5, ≤ recency[1] → R4, …, > recency[3] → R1."""
+    recency: tuple[int, int, int, int] = (30, 90, 180, 365)
+    frequency: tuple[int, int, int, int] = (2, 3, 4, 6)          # 1 → F1, 2 → F2, 3 → F3, 4–5 → F4, 6+ → F5
+    monetary: tuple[float, float, float, float] = (100, 200, 500, 1000)
+    high_r: int = 3
+    high_f: int = 2
+    high_m: int = 3
+
+    def validate(self) -> list[str]:
+        problems = []
+        for name, cuts in (("recency", self.recency), ("frequency", self.frequency), ("monetary", self.monetary)):
+            if any(v < 0 for v in cuts):
+                problems.append("segments_rfm_negative")
+            if any(y <= x for x, y in zip(cuts, cuts[1:])):
+                problems.append(f"segments_rfm_not_rising_{name}")
+        return list(dict.fromkeys(problems))
+
+    def score_sql(self, days_col: str, count_col: str, spend_col: str) -> tuple[str, list]:
+        """Three SQL expressions `r, f, m` (comma-separated) and their parameters."""
+        r = "CASE " + " ".join(f"WHEN {days_col} <= ? THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
+        f = "CASE " + " ".join(f"WHEN {count_col} >= ? THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
+        m = "CASE " + " ".join(f"WHEN {spend_col} >= ? THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
+        params = list(self.recency) + list(reversed(self.frequency)) + list(reversed(self.monetary))
+        return f"{r} AS r, {f} AS f, {m} AS m", params
+
+    def segment(self, r: int, f: int, m: int) -> str:
+        key = ("h" if r >= self.high_r else "l") + ("h" if f >= self.high_f else "l") + ("h" if m >= self.high_m else "l")
+        return RFM_SEGMENTS[key]
+
+    def segment_sql(self) -> tuple[str, list]:
+        """SQL expression over columns r, f, m giving the segment id."""
+        whens = " ".join(
+            f"WHEN (r >= ?) = {k[0] == 'h'} AND (f >= ?) = {k[1] == 'h'} AND (m >= ?) = {k[2] == 'h'} THEN '{seg}'"
+            for k, seg in RFM_SEGMENTS.items())
+        return f"CASE {whens} END", [self.high_r, self.high_f, self.high_m] * len(RFM_SEGMENTS)
+
+
+# R/F/M high (h) or low (l) → segment id (the common 8-class RFM model).
+RFM_SEGMENTS = {
+    "hhh": "champions", "lhh": "win_back_vip", "hlh": "grow_high_value", "llh": "keep_high_value",
+    "hhl": "potential", "hll": "new", "lhl": "maintain", "lll": "lost_low",
+}
+RFM_SEGMENT_NAMES = {
+    "zh": {"champions": "重要价值客户", "win_back_vip": "重要唤回客户", "grow_high_value": "重要深耕客户",
+           "keep_high_value": "重要挽留客户", "potential": "潜力客户", "new": "新客户",
+           "maintain": "一般维持客户", "lost_low": "流失客户"},
+    "en": {"champions": "Champions", "win_back_vip": "Valuable, to win back", "grow_high_value": "High spend, to develop",
+           "keep_high_value": "High spend, at risk", "potential": "Potential loyalists", "new": "New customers",
+           "maintain": "Regulars, to maintain", "lost_low": "Lost, low value"},
+}
+
+
+def segment_name(seg: str | None, lang: str) -> str:
+    if seg is None:
+        return "—"
+    return RFM_SEGMENT_NAMES.get(lang, RFM_SEGMENT_NAMES["en"]).get(seg, seg)
+
+
+def customer_facts_sql(f: Filters) -> tuple[str, list]:
+    """One row per customer with a purchase up to the as-of date (level/province/platform/shop
+    filters apply; the order date range does not): cust_no, first_purchase_at, last_purchase_at,
+    purchases, spend (DECIMAL), days_since_last."""
+    h_sql, h_params = f.purchases("o.cust_no, o.ordered_at, o.spend", dates=False)
+    sql = f"""
+        SELECT cust_no, min(ordered_at) AS first_purchase_at, max(ordered_at) AS last_purchase_at,
+               count(*) AS purchases, sum(spend)::DECIMAL(38,2) AS spend,
+               (?::DATE - max(ordered_at)::DATE) AS days_since_last
+        FROM ({h_sql}) h WHERE cust_no IS NOT NULL GROUP BY cust_no
+    """
+    return sql, [f.as_of] + h_params
