@@ -56,7 +56,7 @@ def main() -> None:
             sys.exit(f"{path} missing: run bench/bench_import.py --orders {n} first")
         db = Database(path)
         as_of = default_as_of(db)
-        f = Filters(as_of=as_of, rules=load_rules(db))
+        f = Filters(as_of=as_of, rules=load_rules(db), data_last_day=as_of)
         narrow = f.with_(start=as_of - dt.timedelta(days=89), levels=(1, 2, 3, 4))
         row = {"home": (timed(lambda: home(db, as_of)), None)}
         for page in PAGES:

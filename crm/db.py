@@ -16,7 +16,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
@@ -108,7 +108,38 @@ MIGRATIONS: dict[int, list[str]] = {
             PRIMARY KEY (tag_id, cust_no)
         )""",
     ],
+    3: [
+        # Per-customer purchase totals over all purchases, rebuilt by every import that changes
+        # orders. Analyses whose as-of date is on or after the latest order read it instead of
+        # aggregating all orders again (crm.filters.Filters.complete_history).
+        """CREATE TABLE IF NOT EXISTS customer_stats (
+            cust_no INTEGER PRIMARY KEY, first_purchase_at TIMESTAMP, last_purchase_at TIMESTAMP,
+            purchases INTEGER, spend DECIMAL(18,2)
+        )""",
+        "REFRESH_CUSTOMER_STATS",
+    ],
 }
+
+CUSTOMER_STATS_SQL = """
+    INSERT INTO customer_stats
+    SELECT cust_no, min(ordered_at), max(ordered_at), count(*)::INTEGER, sum(spend)::DECIMAL(18,2)
+    FROM orders WHERE is_purchase AND cust_no IS NOT NULL GROUP BY cust_no ORDER BY cust_no
+"""
+
+
+def refresh_customer_stats(cur) -> None:
+    """Rebuild `customer_stats` (inside the caller's transaction)."""
+    cur.execute("DELETE FROM customer_stats")
+    cur.execute(CUSTOMER_STATS_SQL)
+
+
+def _parse_bytes(text: str) -> int:
+    """DuckDB's '953.6 MiB' / '1.0 GiB' / '1GB' → bytes."""
+    import re
+    m = re.match(r"\s*([\d.]+)\s*([KMGT]?)i?B", text or "", re.I)
+    if not m:
+        return 0
+    return int(float(m.group(1)) * 1024 ** " KMGT".index(m.group(2).upper() or " "))
 
 
 class Database:
@@ -133,6 +164,27 @@ class Database:
         self.read_only = read_only
         if not read_only:
             self.migrate()
+
+    # -- memory ------------------------------------------------------------------------------
+    @contextmanager
+    def memory_for(self, file_bytes: int) -> Iterator[None]:
+        """Raise DuckDB's memory limit for one big import (a 10M-order export needs more than the
+        default 1 GB for its merge), within half the machine's memory; restored afterwards."""
+        base = self._con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        want = int(file_bytes * 1.5)
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            total = 8 * 2**30
+        want = min(want, total // 2)
+        if want <= _parse_bytes(base):
+            yield
+            return
+        self._con.execute(f"SET memory_limit = '{want // 2**20}MB'")
+        try:
+            yield
+        finally:
+            self._con.execute(f"SET memory_limit = '{base}'")
 
     # -- connections -------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -206,7 +258,10 @@ class Database:
         for version in range(current + 1, SCHEMA_VERSION + 1):
             with self.write() as cur:
                 for statement in MIGRATIONS[version]:
-                    cur.execute(statement)
+                    if statement == "REFRESH_CUSTOMER_STATS":
+                        refresh_customer_stats(cur)
+                    else:
+                        cur.execute(statement)
                 cur.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
                 )

@@ -23,6 +23,17 @@ class Filters:
     platforms: tuple[str, ...] = ()
     shops: tuple[str, ...] = ()
     rules: LevelRules = field(default_factory=LevelRules)
+    data_last_day: dt.date | None = None    # date of the latest order in the database, if known
+
+    @property
+    def complete_history(self) -> bool:
+        """True when every order in the database is on or before the as-of date, so per-customer
+        totals kept by the importer (table customer_stats) equal a fresh aggregation."""
+        return self.data_last_day is not None and self.as_of >= self.data_last_day
+
+    def customer_levels(self) -> tuple[str, list]:
+        """`customer_levels_sql` for these filters (the fast path when history is complete)."""
+        return customer_levels_sql(self.rules, self.as_of, fast=self.complete_history)
 
     @property
     def last_day(self) -> dt.date:
@@ -50,7 +61,7 @@ class Filters:
         """A JOIN restricting to customers of the chosen levels (empty when all levels)."""
         if not self.levels:
             return "", []
-        sql, params = customer_levels_sql(self.rules, self.as_of)
+        sql, params = self.customer_levels()
         return (f" JOIN ({sql}) lv ON lv.cust_no = {alias}.cust_no AND list_contains(?::INTEGER[], lv.level_code)",
                 params + [list(self.levels)])
 

@@ -82,12 +82,23 @@ def rule_level_sql(rules: LevelRules, spend_col: str = "spend", count_col: str =
     return f"CASE {' '.join(parts)} ELSE 0 END", params
 
 
-def customer_levels_sql(rules: LevelRules, as_of) -> tuple[str, list]:
+def customer_levels_sql(rules: LevelRules, as_of, fast: bool = False) -> tuple[str, list]:
     """One row per known customer: cust_no, spend and purchases up to the as-of date, the level the
     rules give (`rule_level`), the exported level where there is one (`export_level`), and the
     level used everywhere (`level_code`: exported first, else rules). Returns SQL and its
-    parameters, to be used as a sub-query."""
+    parameters, to be used as a sub-query. `fast=True` (only when the as-of date is on or after
+    the latest order: `Filters.complete_history`) reads the per-customer totals kept by imports."""
     expr, params = rule_level_sql(rules, "coalesce(b.spend, 0)", "coalesce(b.purchases, 0)")
+    if fast:  # as-of date on or after the latest order: the import's per-customer totals are exact
+        sql = f"""
+        SELECT c.cust_no, coalesce(b.spend, 0) AS spend, coalesce(b.purchases, 0) AS purchases,
+               {expr} AS rule_level, m.level_code AS export_level,
+               coalesce(m.level_code, {expr}) AS level_code
+        FROM customers c
+        LEFT JOIN customer_stats b ON b.cust_no = c.cust_no
+        LEFT JOIN members m ON m.cust_no = c.cust_no
+        """
+        return sql, params + params
     sql = f"""
         SELECT c.cust_no, coalesce(b.spend, 0) AS spend, coalesce(b.purchases, 0) AS purchases,
                {expr} AS rule_level, m.level_code AS export_level,

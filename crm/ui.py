@@ -125,7 +125,7 @@ def filters():
     return Filters(as_of=as_of or latest, start=None if start == first else start,
                    end=None if end >= (as_of or latest) else end, levels=tuple(levels),
                    provinces=tuple(provinces), platforms=tuple(platforms), shops=tuple(shops),
-                   rules=load_rules(database))
+                   rules=load_rules(database), data_last_day=default_as_of(database))
 
 
 def download_buttons(df, name: str, key: str) -> None:

@@ -18,7 +18,7 @@ from typing import Callable
 
 import duckdb
 
-from ..db import Database
+from ..db import Database, refresh_customer_stats
 from . import clean, reader
 from .detect import (Detection, apply_user_mapping, check_required, detect, guess_by_values,
                      guess_generic, header_score, header_signature)
@@ -283,7 +283,7 @@ def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, prog
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
     skip = dec.header_index + (1 if dec.has_header else 0)
     delim = dec.delimiter if dec.delimiter != "whitespace" else ","
-    with db.write() as cur:
+    with db.memory_for(dec.path.stat().st_size), db.write() as cur:
         cur.execute("DROP TABLE IF EXISTS raw")
         cur.execute(
             f"""CREATE TEMP TABLE raw AS SELECT * FROM read_csv(?, header=false, skip={int(skip)},
@@ -678,6 +678,7 @@ def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
                            LEFT JOIN orders o ON o.cust_no = t.cust_no GROUP BY t.cust_no) s
                        WHERE customers.cust_no = s.cust_no""")
         cur.execute("DROP TABLE touched")
+        refresh_customer_stats(cur)
 
 
 def _build_items_from_lines(cur, det: Detection) -> None:

@@ -66,3 +66,28 @@ def test_filters_scope_purchases(db, make_file):
     assert count(f.with_(provinces=("nowhere' OR 1=1 --",))) == []
     sql, params = f.with_(start=dt.date(2025, 3, 1)).purchases("o.order_id", dates=False)
     assert len(db.query(sql, params)) == 5
+
+
+def test_fast_path_matches_live_aggregation(db, make_file):
+    """With the as-of date on or after the latest order, levels and customer facts read the
+    importer's per-customer totals; they must equal a fresh aggregation."""
+    from crm.segments import customer_facts_sql
+    load(db, make_file)
+    as_of = dt.date(2025, 12, 31)
+    live = Filters(as_of=as_of)
+    fast = Filters(as_of=as_of, data_last_day=dt.date(2025, 5, 1))
+    assert fast.complete_history and not live.complete_history
+    assert not Filters(as_of=dt.date(2025, 4, 1), data_last_day=dt.date(2025, 5, 1)).complete_history
+    for f_sql in (lambda f: f.customer_levels(), customer_facts_sql):
+        rows = []
+        for f in (live, fast):
+            sql, params = f_sql(f)
+            rows.append(sorted(db.query(f"SELECT * FROM ({sql}) x", params)))
+        assert rows[0] == rows[1] and rows[0]
+    # a later import refreshes the totals
+    assert import_file(db, make_file("more.csv", "order_id,customer,date,amount,province\n9,cat,2025-06-01,700,广东省\n"),
+                       mapping=MAP).ok
+    fast = fast.with_(data_last_day=dt.date(2025, 6, 1))
+    sql, params = fast.customer_levels()
+    got = {r[0]: r[1] for r in db.query(f"SELECT c.customer_id, l.spend FROM ({sql}) l JOIN customers c USING (cust_no)", params)}
+    assert got["cat"] == 720

@@ -1,0 +1,235 @@
+"""Member levels (会员等级): who sits in each level and what each level buys, the level mix over
+time, and a what-if on the level rules before changing them on the platform.
+
+Definitions (DESIGN.md):
+- A customer's level is `customer_levels_sql(f.rules, f.as_of)`: the exported level (member export)
+  where there is one, else the level the saved rules give from cumulative spend / purchase count up
+  to the as-of date.
+- Members (会员数) of a level: customers known as of the as-of date (first order on or before it, or
+  listed in a member export) at that level. The level filter applies; when provinces, platforms or
+  shops are chosen, only customers with an order there (up to the as-of date) count.
+- Buyers, purchases, GMV, 笔单价 = GMV / purchases, 客单价 = GMV / buyers, repurchase rate = buyers
+  with ≥ 2 purchases in scope / buyers — over the purchases in scope (`f.purchases()`).
+- GMV share: a level's GMV / all GMV in scope (orders without a buyer key are in no level, so the
+  shares then add up to less than 100 %; `no_buyer` says how much).
+- Level mix over time: buyers of each month, by their level as of the as-of date (not the level they
+  had in that month).
+- What-if: rule-based levels only (exported levels ignored), current rules vs proposed rules, for
+  every member known as of the as-of date (the sidebar's level/province/platform/shop filters do
+  not apply: thresholds apply to everyone). Moving up / down: proposed level above / below the
+  current one. Saving the rules changes the level only of members without an exported level.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from ..db import Database
+from ..filters import Filters
+from ..levels import LEVEL_CODES, LEVEL_NAMES_ZH, LevelRules, rule_level_sql
+
+CENT = Decimal("0.01")
+RATE = Decimal("0.0001")
+MOVERS_LIMIT = 500
+
+# -- named queries -----------------------------------------------------------------------------------
+# {p}: the purchases in scope; {lv}: one row per customer with its level; {scope}: extra conditions
+# on who counts as a member (level filter, an order in the chosen provinces/platforms/shops).
+BY_LEVEL_SQL = """
+WITH p AS ({p}),
+lv AS ({lv}),
+member_counts AS (  -- customers known as of the as-of date, per level and where the level comes from
+    SELECT lv.level_code, count(*) AS members, count(*) FILTER (WHERE lv.export_level IS NOT NULL) AS from_export
+    FROM lv JOIN customers c ON c.cust_no = lv.cust_no
+    WHERE (c.in_members OR c.first_order_at < ?::DATE + INTERVAL 1 DAY){scope}
+    GROUP BY 1
+),
+per_buyer AS (
+    SELECT cust_no, count(*) AS purchases, sum(spend) AS gmv FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no
+),
+buyers AS (
+    SELECT lv.level_code, count(*) AS buyers, sum(b.purchases) AS purchases, sum(b.gmv) AS gmv,
+           count(*) FILTER (WHERE b.purchases >= 2) AS repeat_buyers
+    FROM per_buyer b JOIN lv ON lv.cust_no = b.cust_no
+    GROUP BY 1
+),
+totals AS (SELECT count(*) AS purchases, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv FROM p)
+SELECT l.level_code, coalesce(m.members, 0) AS members, coalesce(m.from_export, 0) AS from_export,
+       coalesce(b.buyers, 0) AS buyers, coalesce(b.purchases, 0) AS purchases,
+       coalesce(b.gmv, 0)::DECIMAL(38,2) AS gmv, coalesce(b.repeat_buyers, 0) AS repeat_buyers,
+       t.purchases AS all_purchases, t.gmv AS all_gmv
+FROM unnest([0, 1, 2, 3, 4]) AS l(level_code)
+CROSS JOIN totals t
+LEFT JOIN member_counts m ON m.level_code = l.level_code
+LEFT JOIN buyers b ON b.level_code = l.level_code
+ORDER BY l.level_code
+"""
+
+# Buyers of each month by their level as of the as-of date.
+MIX_SQL = """
+WITH p AS ({p}),
+lv AS ({lv}),
+buyer_months AS (  -- one row per buyer and month (cheaper than count(DISTINCT) after the join)
+    SELECT DISTINCT date_trunc('month', ordered_at)::DATE AS month, cust_no FROM p WHERE cust_no IS NOT NULL
+)
+SELECT b.month, lv.level_code, count(*) AS buyers
+FROM buyer_months b JOIN lv ON lv.cust_no = b.cust_no
+GROUP BY ALL
+ORDER BY 1, 2
+"""
+
+# Every member known as of the as-of date: rule level under the rules in force and under the
+# proposed ones ({proposed}: the proposed rules' CASE expression over lv.spend / lv.purchases).
+WHAT_IF_BASE = """
+WITH lv AS ({lv}),
+k AS (
+    SELECT lv.cust_no, lv.spend, lv.purchases, lv.rule_level AS current_level, {proposed} AS proposed_level,
+           lv.export_level IS NULL AS by_rules
+    FROM lv JOIN customers c ON c.cust_no = lv.cust_no
+    WHERE c.in_members OR c.first_order_at < ?::DATE + INTERVAL 1 DAY
+)
+"""
+WHAT_IF_MATRIX_SQL = WHAT_IF_BASE + """
+SELECT current_level, proposed_level, by_rules, count(*) AS customers FROM k GROUP BY ALL ORDER BY 1, 2, 3
+"""
+WHAT_IF_MOVERS_SQL = WHAT_IF_BASE + """
+SELECT c.customer_id, k.spend, k.purchases, k.current_level, k.proposed_level
+FROM k JOIN customers c ON c.cust_no = k.cust_no
+WHERE k.current_level <> k.proposed_level
+ORDER BY k.spend DESC, k.purchases DESC, k.cust_no
+LIMIT ?
+"""
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+def _div(a, b, q: Decimal = CENT) -> Decimal | None:
+    if not b:
+        return None
+    return (Decimal(a) / Decimal(b)).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def _member_scope(f: Filters) -> tuple[str, list]:
+    """Conditions on `lv` for who counts as a member under the sidebar filters."""
+    sql, params = "", []
+    if f.levels:
+        sql += " AND list_contains(?::INTEGER[], lv.level_code)"
+        params.append(list(f.levels))
+    if f.provinces or f.platforms or f.shops:
+        where, wparams = f.with_(start=None, end=None).order_conditions("o")
+        sql += f" AND EXISTS (SELECT 1 FROM orders o WHERE o.cust_no = lv.cust_no{where})"
+        params += wparams
+    return sql, params
+
+
+def _rules_dict(rules: LevelRules) -> dict:
+    d = asdict(rules)
+    return {"spend": list(d["spend"]), "count": list(d["count"])}
+
+
+# -- the analyses ------------------------------------------------------------------------------------
+def by_level(db: Database, f: Filters) -> tuple[pd.DataFrame, dict, dict]:
+    """Per level 0–4 (all five rows): members, buyers, purchases, GMV and its share, 笔单价, 客单价,
+    repeat buyers and repurchase rate. Money stays Decimal. Also where levels come from
+    ({export, rules}) and the purchases/GMV of orders without a buyer key."""
+    p_sql, p_params = f.purchases("o.cust_no, o.spend")
+    lv_sql, lv_params = f.customer_levels()
+    scope, scope_params = _member_scope(f)
+    sql = BY_LEVEL_SQL.format(p=p_sql, lv=lv_sql, scope=scope)
+    rows = db.query(sql, p_params + lv_params + [f.as_of] + scope_params)
+    records, source = [], {"export": 0, "rules": 0}
+    all_purchases, all_gmv = (rows[0][7], rows[0][8]) if rows else (0, Decimal(0))
+    for code, members, from_export, buyers, purchases, gmv, repeat, _, _ in rows:
+        source["export"] += from_export
+        source["rules"] += members - from_export
+        records.append({
+            "level_code": int(code), "level_name_zh": LEVEL_NAMES_ZH[str(code)],
+            "members": int(members), "buyers": int(buyers), "purchases": int(purchases), "gmv": gmv,
+            "gmv_share": _div(gmv, all_gmv, RATE) if all_gmv else None,
+            "avg_order_value": _div(gmv, purchases), "avg_spend_per_buyer": _div(gmv, buyers),
+            "repeat_buyers": int(repeat), "repurchase_rate": _div(repeat, buyers, RATE),
+        })
+    df = pd.DataFrame(records, columns=[
+        "level_code", "level_name_zh", "members", "buyers", "purchases", "gmv", "gmv_share",
+        "avg_order_value", "avg_spend_per_buyer", "repeat_buyers", "repurchase_rate"])
+    placed_purchases = int(df["purchases"].sum()) if len(df) else 0
+    placed_gmv = sum(df["gmv"], Decimal(0)) if len(df) else Decimal(0)
+    totals = {"purchases": int(all_purchases), "gmv": all_gmv,
+              "no_buyer_purchases": int(all_purchases) - placed_purchases,
+              "no_buyer_gmv": (all_gmv - placed_gmv).quantize(CENT)}
+    return df, source, totals
+
+
+def level_mix(db: Database, f: Filters) -> pd.DataFrame:
+    """Per month of the date range: buyers of that month by their level as of the as-of date, and
+    their share of the month's buyers (a chart frame: month, level_code, buyers, share)."""
+    p_sql, p_params = f.purchases("o.cust_no, o.ordered_at")
+    lv_sql, lv_params = f.customer_levels()
+    df = db.query_df(MIX_SQL.format(p=p_sql, lv=lv_sql), p_params + lv_params)
+    if df.empty:
+        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "level_code": pd.Series(dtype="int64"),
+                             "buyers": pd.Series(dtype="int64"), "share": pd.Series(dtype="float64")})
+    df["month"] = pd.to_datetime(df["month"])
+    df["level_code"] = df["level_code"].astype("int64")
+    df["buyers"] = df["buyers"].astype("int64")
+    df["share"] = df["buyers"] / df.groupby("month")["buyers"].transform("sum")
+    return df
+
+
+def compute(db: Database, f: Filters) -> dict:
+    """Everything the page needs except the what-if (which recomputes on its own as thresholds change)."""
+    table, source, totals = by_level(db, f)
+    return {"by_level": table, "source": source, "totals": totals, "mix": level_mix(db, f),
+            "rules": f.rules, "as_of": f.as_of}
+
+
+def what_if(db: Database, f: Filters, proposed: LevelRules) -> dict:
+    """Rule-based levels of every member known as of `f.as_of` under the rules in force (`f.rules`)
+    and under `proposed` (exported levels ignored): members per level before/after, the movement
+    matrix (from × to counts, 5×5), how many move up / down / stay, and up to 500 movers.
+    `by_rules`: members without an exported level (saved rules decide their level); `affected`:
+    those of them whose level the proposed rules would change if saved."""
+    lv_sql, lv_params = f.customer_levels()
+    prop_sql, prop_params = rule_level_sql(proposed, "lv.spend", "lv.purchases")
+    base_params = lv_params + prop_params + [f.as_of]
+    pairs = db.query(WHAT_IF_MATRIX_SQL.format(lv=lv_sql, proposed=prop_sql), base_params)
+    matrix = pd.DataFrame(0, index=pd.Index(LEVEL_CODES, name="current_level"),
+                          columns=pd.Index(LEVEL_CODES, name="proposed_level"), dtype="int64")
+    by_rules = affected = 0
+    for cur, new, rules_level, n in pairs:
+        matrix.loc[int(cur), int(new)] += int(n)
+        if rules_level:
+            by_rules += int(n)
+            affected += int(n) if cur != new else 0
+    counts = pd.DataFrame({"level_code": list(LEVEL_CODES),
+                           "current": [int(matrix.loc[c].sum()) for c in LEVEL_CODES],
+                           "proposed": [int(matrix[c].sum()) for c in LEVEL_CODES]})
+    up = sum(int(matrix.loc[a, b]) for a in LEVEL_CODES for b in LEVEL_CODES if b > a)
+    down = sum(int(matrix.loc[a, b]) for a in LEVEL_CODES for b in LEVEL_CODES if b < a)
+    same = sum(int(matrix.loc[a, a]) for a in LEVEL_CODES)
+    movers = pd.DataFrame([], columns=["customer_id", "spend", "purchases", "current_level", "proposed_level"])
+    if up or down:
+        rows = db.query(WHAT_IF_MOVERS_SQL.format(lv=lv_sql, proposed=prop_sql), base_params + [MOVERS_LIMIT])
+        movers = pd.DataFrame(rows, columns=["customer_id", "spend", "purchases", "current_level", "proposed_level"])
+    return {"problems": proposed.validate(), "current_rules": f.rules, "proposed_rules": proposed,
+            "counts": counts, "matrix": matrix, "up": up, "down": down, "same": same, "movers": movers,
+            "by_rules": by_rules, "affected": affected}
+
+
+def report(db: Database, f: Filters) -> dict:
+    """JSON-ready: per-level figures, where levels come from, and the rules in force.
+    Ratios with a zero denominator (a level without buyers) are null."""
+    table, source, totals = by_level(db, f)
+
+    def num(v, digits: int):
+        return None if v is None else round(float(v), digits)
+
+    rows = [{
+        "level_code": r["level_code"], "level_name_zh": r["level_name_zh"], "members": r["members"],
+        "buyers": r["buyers"], "purchases": r["purchases"], "gmv": num(r["gmv"], 2),
+        "gmv_share": num(r["gmv_share"], 4), "avg_order_value": num(r["avg_order_value"], 2),
+        "avg_spend_per_buyer": num(r["avg_spend_per_buyer"], 2), "repurchase_rate": num(r["repurchase_rate"], 4),
+    } for r in table.to_dict("records")]
+    return {"as_of": f.as_of.isoformat(), "by_level": rows, "source": source, "rules": _rules_dict(f.rules),
+            "no_buyer": {"purchases": totals["no_buyer_purchases"], "gmv": num(totals["no_buyer_gmv"], 2)}}

@@ -1,0 +1,449 @@
+"""Member time analysis (会员时间): when do members buy, and when do they come back?
+
+Every query starts from `Filters.purchases()` (DESIGN.md "Definitions"): purchases = paid and not
+refunded in full, GMV = Σ spend (DECIMAL, summed in SQL), buyers = distinct customers (`cust_no`).
+Orders without a buyer count in purchases and GMV, never in customer figures.
+
+Two scopes are used, and each query says which:
+- **in range** `p`: purchases in the order date range (start … min(end, as-of)) and the other filters;
+- **history** `h`: every purchase up to the as-of date with the same level/province/platform/shop
+  filters (`f.purchases(dates=False)`), for what depends on a buyer's whole past: first purchase
+  ever (new vs returning, retention cohorts) and last purchase (days since last purchase).
+
+Rules worth knowing (each one tested in tests/unit/test_analysis_timing.py):
+- Trend periods: day, ISO week (Monday first) or calendar month, with empty periods filled with 0
+  from the first day in scope (the range start, else the first purchase) to the last day. A period
+  that the scope cuts (a half month at either end) is `complete = false`.
+- Peak / off-season (高峰 / 淡季) by GMV over the complete periods, when there are at least
+  `MIN_PERIODS_FOR_PEAKS` of them: peak = GMV ≥ P90 and above the median; off-season = GMV ≤ P10
+  and below the median (P = DuckDB `quantile_cont`, linear interpolation). A flat series has none.
+- Shopping festivals by calendar: 双11 (Nov 1–11), 618 (Jun 1–18), 双12 (Dec 12), 年货节 (the 21
+  days before Chinese New Year, 2015–2030 from `CNY_DATES`). A period carries the festivals that
+  overlap it.
+- Days since last purchase (未购天数): for each buyer in range, whole calendar days from the date of
+  their last purchase up to the as-of date (history scope, so a purchase after the range end counts)
+  to the as-of date. Bins `RECENCY_BINS` (0–15, 16–30, 31–60, 61–90, 91–180, 181–365, 366+).
+- Retention: cohort = month of a buyer's first purchase ever (history), for first purchases inside
+  the range; cell (+k) = share of the cohort with a purchase in calendar month cohort + k,
+  k = 1 … 12, only for months up to the as-of month. The as-of month is `partial` unless the as-of
+  date is its last day (its rate can still grow).
+- Inter-purchase gaps (回购间隔): per buyer, days between consecutive *purchase days* in range.
+  Several purchases on one day are one visit (a basket split into several orders is not a return),
+  so every gap is ≥ 1 day and a buyer needs purchases on two different days to have a gap.
+  Median and P80 use DuckDB `quantile_cont` (linear interpolation between neighbouring gaps).
+  Histogram: weekly bars 1–7, 8–14, … 358–364 and one open bar for gaps of 365 days or more.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+
+from ..db import Database
+from ..filters import Filters
+
+GRAINS = ("day", "week", "month")
+MIN_PERIODS_FOR_PEAKS = 6
+PEAK_Q, OFF_Q = 0.9, 0.1
+RETENTION_MONTHS = 12
+GAP_CAP_DAYS = 365           # the gap histogram groups this and everything above into one "365+" bar
+GAP_BIN_DAYS = 7             # weekly bars: 1–7, 8–14, …
+
+# Days since last purchase (未购天数) bins: (id, lowest day, highest day or None).
+RECENCY_BINS = (("0-15", 0, 15), ("16-30", 16, 30), ("31-60", 31, 60), ("61-90", 61, 90),
+                ("91-180", 91, 180), ("181-365", 181, 365), ("366+", 366, None))
+
+# Chinese New Year (正月初一), for the 年货节 window.
+CNY_DATES = {
+    2015: dt.date(2015, 2, 19), 2016: dt.date(2016, 2, 8), 2017: dt.date(2017, 1, 28),
+    2018: dt.date(2018, 2, 16), 2019: dt.date(2019, 2, 5), 2020: dt.date(2020, 1, 25),
+    2021: dt.date(2021, 2, 12), 2022: dt.date(2022, 2, 1), 2023: dt.date(2023, 1, 22),
+    2024: dt.date(2024, 2, 10), 2025: dt.date(2025, 1, 29), 2026: dt.date(2026, 2, 17),
+    2027: dt.date(2027, 2, 6), 2028: dt.date(2028, 1, 26), 2029: dt.date(2029, 2, 13),
+    2030: dt.date(2030, 2, 3),
+}
+CNY_FESTIVAL_DAYS = 21       # 年货节: the 21 days before Chinese New Year
+EVENT_KEYS = ("cny", "618", "double11", "double12")  # calendar order within a year
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _frame(db: Database, sql: str, params: list) -> pd.DataFrame:
+    """Run a query and keep its values as DuckDB returns them (DECIMAL stays Decimal)."""
+    with db.read() as cur:
+        res = cur.execute(sql, params)
+        cols = [d[0] for d in res.description]
+        rows = res.fetchall()
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _scope(f: Filters, columns: str = "o.cust_no, o.ordered_at, o.spend") -> tuple[str, list]:
+    return f.purchases(columns)
+
+
+def _history(f: Filters, columns: str = "o.cust_no, o.ordered_at") -> tuple[str, list]:
+    return f.purchases(columns, dates=False)
+
+
+def _history_and_scope(f: Filters) -> tuple[str, str, list]:
+    """For queries over both scopes: `h` from `Filters.purchases(dates=False)`, and `p` as the rows of
+    `h` inside the order date range (the Filters' own date conditions), so the level join, the
+    costly part, runs once. Use as `WITH h AS ({history}), p AS ({scope})` with the returned params."""
+    history, hparams = _history(f)
+    dates, dparams = f.with_(provinces=(), platforms=(), shops=()).order_conditions("h")
+    return history, f"SELECT * FROM h WHERE TRUE{dates}", hparams + dparams
+
+
+def _check_grain(grain: str) -> str:
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}, not {grain!r}")
+    return grain
+
+
+# -- shopping festivals ----------------------------------------------------------------------------
+def festivals(first: dt.date, last: dt.date) -> list[dict]:
+    """Festival windows that overlap [first, last]: {key, start, end, day} (day = the peak day)."""
+    out = []
+    for year in range(first.year, last.year + 2):  # 年货节 of next year's CNY can fall in January
+        windows = []
+        cny = CNY_DATES.get(year)
+        if cny:
+            windows.append(("cny", cny - dt.timedelta(days=CNY_FESTIVAL_DAYS), cny - dt.timedelta(days=1), cny))
+        windows += [("618", dt.date(year, 6, 1), dt.date(year, 6, 18), dt.date(year, 6, 18)),
+                    ("double11", dt.date(year, 11, 1), dt.date(year, 11, 11), dt.date(year, 11, 11)),
+                    ("double12", dt.date(year, 12, 12), dt.date(year, 12, 12), dt.date(year, 12, 12))]
+        for key, start, end, day in windows:
+            if start <= last and end >= first:
+                out.append({"key": key, "start": start, "end": end, "day": day})
+    return sorted(out, key=lambda e: e["start"])
+
+
+def _label_festivals(trend: pd.DataFrame, events: list[dict]) -> list[str]:
+    labels = []
+    for start, end in zip(trend["period"], trend["period_end"]):
+        keys = [e["key"] for e in events if e["start"] <= end and e["end"] >= start]
+        labels.append(",".join(dict.fromkeys(keys)))
+    return labels
+
+
+# -- trend: GMV, purchases and buyers per day / week / month --------------------------------------
+TREND_SQL = """
+WITH p AS ({scope}),
+span AS (   -- first day in scope: the range start, else the first purchase
+    SELECT coalesce(?::DATE, min(ordered_at)::DATE) AS first_day, ?::DATE AS last_day
+    FROM p HAVING count(*) > 0
+),
+periods AS (
+    SELECT unnest(generate_series(date_trunc('{grain}', first_day), date_trunc('{grain}', last_day),
+                                  INTERVAL 1 {grain}))::DATE AS period, first_day, last_day
+    FROM span
+),
+sales AS (
+    SELECT date_trunc('{grain}', ordered_at)::DATE AS period, sum(spend) AS gmv, count(*) AS purchases,
+           count(DISTINCT cust_no) AS buyers
+    FROM p GROUP BY 1
+),
+series AS (
+    SELECT s.period, (s.period + INTERVAL 1 {grain} - INTERVAL 1 DAY)::DATE AS period_end,
+           coalesce(a.gmv, 0)::DECIMAL(38,2) AS gmv, coalesce(a.purchases, 0) AS purchases,
+           coalesce(a.buyers, 0) AS buyers,
+           s.period >= s.first_day AND s.period + INTERVAL 1 {grain} - INTERVAL 1 DAY <= s.last_day AS complete
+    FROM periods s LEFT JOIN sales a USING (period)
+),
+cut AS (    -- peak / off-season thresholds over the complete periods
+    SELECT quantile_cont(gmv, ?) AS hi, quantile_cont(gmv, 0.5) AS mid, quantile_cont(gmv, ?) AS lo,
+           count(*) AS n
+    FROM series WHERE complete
+)
+SELECT series.*,
+       complete AND n >= ? AND gmv >= hi AND gmv > mid AS peak,
+       complete AND n >= ? AND gmv <= lo AND gmv < mid AS off_season
+FROM series, cut
+ORDER BY period
+"""
+
+
+def trend(db: Database, f: Filters, grain: str = "month") -> pd.DataFrame:
+    """Per period: period (first day), period_end, gmv (Decimal), purchases, buyers, complete,
+    peak, off_season, festivals (comma-separated keys). Empty when nothing is in scope."""
+    grain = _check_grain(grain)
+    scope, params = _scope(f)
+    sql = TREND_SQL.format(scope=scope, grain=grain)
+    df = _frame(db, sql, params + [f.start, f.last_day, PEAK_Q, OFF_Q,
+                                   MIN_PERIODS_FOR_PEAKS, MIN_PERIODS_FOR_PEAKS])
+    if df.empty:
+        df["festivals"] = []
+        return df
+    events = festivals(df["period"].iloc[0], df["period_end"].iloc[-1])
+    df["festivals"] = _label_festivals(df, events)
+    return df
+
+
+# -- weekday × hour --------------------------------------------------------------------------------
+WEEKDAY_HOUR_SQL = """
+WITH p AS ({scope}),
+counts AS (
+    SELECT isodow(ordered_at) - 1 AS weekday, hour(ordered_at) AS hour, count(*) AS purchases
+    FROM p GROUP BY ALL
+)
+SELECT w.weekday, h.hour, coalesce(c.purchases, 0) AS purchases
+FROM range(7) w(weekday) CROSS JOIN range(24) h(hour)
+LEFT JOIN counts c ON c.weekday = w.weekday AND c.hour = h.hour
+ORDER BY 1, 2
+"""
+
+HAS_TIME_SQL = """
+WITH p AS ({scope})
+SELECT count(*) > 0 FROM (SELECT 1 FROM p WHERE ordered_at <> date_trunc('day', ordered_at) LIMIT 1)
+"""
+
+
+def weekday_hour(db: Database, f: Filters) -> pd.DataFrame:
+    """168 rows: weekday (0 = Monday … 6 = Sunday), hour (0–23), purchases."""
+    scope, params = _scope(f, "o.ordered_at")
+    return _frame(db, WEEKDAY_HOUR_SQL.format(scope=scope), params)
+
+
+def has_time_of_day(db: Database, f: Filters) -> bool:
+    """False when every purchase in scope is at 00:00:00 (a file with dates only): the hour axis
+    then means nothing."""
+    scope, params = _scope(f, "o.ordered_at")
+    return bool(db.scalar(HAS_TIME_SQL.format(scope=scope), params))
+
+
+# -- new vs returning buyers per month -------------------------------------------------------------
+NEW_RETURNING_SQL = """
+WITH h AS ({history}),
+p AS ({scope}),
+first_purchase AS (   -- over all history up to the as-of date, not only the range
+    SELECT cust_no, date_trunc('month', min(ordered_at))::DATE AS first_month
+    FROM h WHERE cust_no IS NOT NULL GROUP BY cust_no
+),
+buyer_months AS (
+    SELECT DISTINCT cust_no, date_trunc('month', ordered_at)::DATE AS month
+    FROM p WHERE cust_no IS NOT NULL
+)
+SELECT b.month, count(*) AS buyers,
+       count(*) FILTER (WHERE f.first_month = b.month) AS new_buyers,
+       count(*) FILTER (WHERE f.first_month < b.month) AS returning_buyers
+FROM buyer_months b JOIN first_purchase f USING (cust_no)
+GROUP BY b.month ORDER BY b.month
+"""
+
+
+def new_returning(db: Database, f: Filters) -> pd.DataFrame:
+    """Per month with buyers: month, buyers, new_buyers (first purchase ever in that month),
+    returning_buyers (first purchase in an earlier month)."""
+    history, scope, params = _history_and_scope(f)
+    return _frame(db, NEW_RETURNING_SQL.format(scope=scope, history=history), params)
+
+
+def monthly(db: Database, f: Filters, month_trend: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every month in scope: month ('YYYY-MM'), gmv, purchases, buyers, new_buyers, returning_buyers,
+    complete, peak, off_season, festivals."""
+    t = trend(db, f, "month") if month_trend is None else month_trend
+    cols = ["month", "gmv", "purchases", "buyers", "new_buyers", "returning_buyers",
+            "complete", "peak", "off_season", "festivals"]
+    if t.empty:
+        return pd.DataFrame(columns=cols)
+    nr = new_returning(db, f).rename(columns={"month": "period", "buyers": "nr_buyers"})
+    out = t.merge(nr, on="period", how="left")
+    for c in ("new_buyers", "returning_buyers"):
+        out[c] = out[c].fillna(0).astype("int64")
+    out["month"] = [p.strftime("%Y-%m") for p in out["period"]]
+    return out[cols]
+
+
+# -- days since last purchase ----------------------------------------------------------------------
+DAYS_SINCE_LAST_SQL = """
+WITH h AS ({history}),
+p AS ({scope}),
+buyers AS (SELECT DISTINCT cust_no FROM p WHERE cust_no IS NOT NULL),
+last_purchase AS (   -- the last purchase up to the as-of date, even after the range end
+    SELECT cust_no, max(ordered_at)::DATE AS last_day FROM h WHERE cust_no IS NOT NULL GROUP BY cust_no
+),
+binned AS (
+    SELECT CASE {cases} END AS pos, count(*) AS buyers
+    FROM (SELECT ?::DATE - l.last_day AS days FROM buyers b JOIN last_purchase l USING (cust_no))
+    GROUP BY 1
+),
+bins(bin, lo, hi, pos) AS (VALUES {bins})
+SELECT b.bin, b.lo, b.hi, coalesce(n.buyers, 0) AS buyers
+FROM bins b LEFT JOIN binned n USING (pos)
+ORDER BY b.pos
+"""
+
+
+def days_since_last(db: Database, f: Filters) -> pd.DataFrame:
+    """Buyers in range by days since their last purchase (未购天数): bin, lo, hi (None = no upper
+    bound), buyers, share (of the buyers counted)."""
+    history, scope, params = _history_and_scope(f)
+    # our constants only, never user values
+    bins = ", ".join(f"('{b}', {lo}, {'NULL' if hi is None else hi}, {i})" for i, (b, lo, hi) in enumerate(RECENCY_BINS))
+    cases = " ".join(f"WHEN days <= {hi} THEN {i}" if hi is not None else f"ELSE {i}"
+                     for i, (_, _, hi) in enumerate(RECENCY_BINS))
+    df = _frame(db, DAYS_SINCE_LAST_SQL.format(scope=scope, history=history, bins=bins, cases=cases),
+                params + [f.as_of])
+    total = int(df["buyers"].sum())
+    df["hi"] = pd.Series([None if pd.isna(v) else int(v) for v in df["hi"]], dtype=object)
+    df["share"] = [(int(n) / total if total else 0.0) for n in df["buyers"]]
+    return df
+
+
+# -- retention of monthly first-purchase cohorts ---------------------------------------------------
+RETENTION_SQL = """
+WITH h AS ({history}),
+buyer_months AS (
+    SELECT DISTINCT cust_no, date_trunc('month', ordered_at)::DATE AS month
+    FROM h WHERE cust_no IS NOT NULL
+),
+first_purchase AS (SELECT cust_no, min(ordered_at)::DATE AS first_day FROM h WHERE cust_no IS NOT NULL GROUP BY cust_no),
+members AS (        -- cohort = month of the first purchase ever, for first purchases in the range
+    SELECT cust_no, date_trunc('month', first_day)::DATE AS cohort FROM first_purchase
+    WHERE first_day >= coalesce(?::DATE, DATE '0001-01-01') AND first_day <= ?::DATE
+),
+cohorts AS (SELECT cohort, count(*) AS size FROM members GROUP BY cohort),
+grid AS (           -- months +0 (the cohort itself) … +N, up to the as-of month
+    SELECT c.cohort, c.size, k.month_offset FROM cohorts c
+    CROSS JOIN range(0, ? + 1) k(month_offset)
+    WHERE c.cohort + to_months(k.month_offset) <= date_trunc('month', ?::DATE)
+),
+active AS (
+    SELECT m.cohort, datediff('month', m.cohort, b.month) AS month_offset, count(*) AS buyers
+    FROM members m JOIN buyer_months b USING (cust_no)
+    WHERE b.month <= m.cohort + to_months(?)
+    GROUP BY ALL
+)
+SELECT g.cohort, g.size, g.month_offset, coalesce(a.buyers, 0) AS buyers,
+       g.cohort + to_months(g.month_offset) = date_trunc('month', ?::DATE)
+           AND ?::DATE < last_day(?::DATE) AS partial
+FROM grid g LEFT JOIN active a USING (cohort, month_offset)
+ORDER BY g.cohort, g.month_offset
+"""
+
+
+def retention(db: Database, f: Filters, months: int = RETENTION_MONTHS) -> pd.DataFrame:
+    """One row per cohort and month offset: cohort ('YYYY-MM'), size, month_offset, buyers,
+    partial (the as-of month, not over yet), rate (= buyers / size). Offset 0 is the cohort itself
+    (buyers = size, rate 1), so every cohort has a row even before its first month +1; offsets
+    1…`months` only up to the as-of month."""
+    history, hparams = _history(f)
+    df = _frame(db, RETENTION_SQL.format(history=history),
+                hparams + [f.start, f.last_day, months, f.as_of, months, f.as_of, f.as_of, f.as_of])
+    if df.empty:
+        return pd.DataFrame(columns=["cohort", "size", "month_offset", "buyers", "partial", "rate"])
+    df["cohort"] = [c.strftime("%Y-%m") for c in df["cohort"]]
+    df["rate"] = df["buyers"] / df["size"]
+    return df
+
+
+# -- inter-purchase gaps: the usage cycle ----------------------------------------------------------
+GAPS_SQL = """
+WITH p AS ({scope}),
+purchase_days AS (  -- several purchases on one day are one visit
+    SELECT DISTINCT cust_no, ordered_at::DATE AS day FROM p WHERE cust_no IS NOT NULL
+),
+gaps AS (
+    SELECT cust_no, day - lag(day) OVER (PARTITION BY cust_no ORDER BY day) AS gap FROM purchase_days
+    QUALIFY gap IS NOT NULL
+),
+stats AS (
+    SELECT quantile_cont(gap, 0.5) AS median_days, quantile_cont(gap, 0.8) AS p80_days,
+           count(*) AS gaps, count(DISTINCT cust_no) AS buyers FROM gaps
+),
+histogram AS (      -- weekly bars 1–7, 8–14, … 358–364; the cap (365) and above in one bar
+    SELECT CASE WHEN gap >= ? THEN ? ELSE (gap - 1) // ? * ? + 1 END AS lo, count(*) AS n
+    FROM gaps GROUP BY 1
+)
+SELECT s.median_days, s.p80_days, s.gaps, s.buyers, h.lo, h.n
+FROM stats s LEFT JOIN histogram h ON true
+ORDER BY h.lo
+"""
+
+
+def usage_cycle(db: Database, f: Filters) -> dict:
+    """The usage cycle (回购周期) from the gaps between a buyer's consecutive purchase days in range:
+    median_days, p80_days (None without gaps), gaps (number of gaps), buyers (buyers with a gap),
+    histogram (DataFrame lo, hi, gaps; hi None for the last, open bar)."""
+    scope, params = _scope(f, "o.cust_no, o.ordered_at")
+    cap, width = GAP_CAP_DAYS, GAP_BIN_DAYS
+    rows = db.query(GAPS_SQL.format(scope=scope), params + [cap, cap, width, width])
+    median, p80, n_gaps, buyers = rows[0][:4]
+    bars = [(int(lo), None if lo >= cap else min(int(lo) + width - 1, cap - 1), int(n))
+            for *_, lo, n in rows if lo is not None]
+    hist = pd.DataFrame({"lo": [b[0] for b in bars], "hi": pd.Series([b[1] for b in bars], dtype=object),
+                         "gaps": [b[2] for b in bars]})
+    return {"median_days": None if median is None else float(median),
+            "p80_days": None if p80 is None else float(p80),
+            "gaps": int(n_gaps), "buyers": int(buyers), "histogram": hist}
+
+
+# -- everything the page needs ---------------------------------------------------------------------
+def compute(db: Database, f: Filters, grain: str = "month") -> dict:
+    """All the figures of the time page in one call. `empty` is True when nothing is in scope."""
+    grain = _check_grain(grain)
+    month_trend = trend(db, f, "month")
+    if month_trend.empty:
+        return {"empty": True, "grain": grain}
+    period_trend = month_trend if grain == "month" else trend(db, f, grain)
+    first, last = period_trend["period"].iloc[0], period_trend["period_end"].iloc[-1]
+    wh = weekday_hour(db, f)
+    # a purchase after 00:59 proves the file has times of day; else ask (00:30 counts too)
+    has_time = bool((wh["purchases"] > 0)[wh["hour"] > 0].any()) or has_time_of_day(db, f)
+    return {
+        "empty": False,
+        "grain": grain,
+        "trend": period_trend,
+        "festivals": festivals(first, last),
+        "monthly": monthly(db, f, month_trend),
+        "weekday_hour": wh,
+        "has_time": has_time,
+        "days_since_last": days_since_last(db, f),
+        "retention": retention(db, f),
+        "usage_cycle": usage_cycle(db, f),
+    }
+
+
+def _num(v, places: int = 2):
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return None
+    if isinstance(v, Decimal):
+        return float(round(v, places))
+    return round(float(v), places)
+
+
+def report(db: Database, f: Filters) -> dict:
+    """JSON-ready numbers of the time analysis (see the module docstring for the rules)."""
+    c = compute(db, f, "month")
+    out = {"as_of": f.as_of.isoformat(), "start": f.start.isoformat() if f.start else None,
+           "end": f.last_day.isoformat()}
+    if c["empty"]:
+        return out | {"usage_cycle": {"median_days": None, "p80_days": None, "gaps": 0, "buyers": 0},
+                      "gap_histogram": [], "monthly": [], "weekday_hour": [], "has_time": False,
+                      "days_since_last": [{"bin": b, "lo": lo, "hi": hi, "buyers": 0, "share": 0.0}
+                                          for b, lo, hi in RECENCY_BINS],
+                      "retention": [], "peaks": [], "off_season": []}
+    u = c["usage_cycle"]
+    m = c["monthly"]
+    return out | {
+        "usage_cycle": {"median_days": _num(u["median_days"]), "p80_days": _num(u["p80_days"]),
+                        "gaps": u["gaps"], "buyers": u["buyers"]},
+        "gap_histogram": [{"lo": int(r.lo), "hi": r.hi, "gaps": int(r.gaps)}
+                          for r in u["histogram"].itertuples()],
+        "monthly": [{"month": r.month, "gmv": _num(r.gmv), "purchases": int(r.purchases),
+                     "buyers": int(r.buyers), "new_buyers": int(r.new_buyers),
+                     "returning_buyers": int(r.returning_buyers), "complete": bool(r.complete),
+                     "peak": bool(r.peak), "off_season": bool(r.off_season),
+                     "festivals": [k for k in r.festivals.split(",") if k]}
+                    for r in m.itertuples()],
+        "weekday_hour": [{"weekday": int(r.weekday), "hour": int(r.hour), "purchases": int(r.purchases)}
+                         for r in c["weekday_hour"].itertuples()],
+        "has_time": c["has_time"],
+        "days_since_last": [{"bin": r.bin, "lo": int(r.lo), "hi": r.hi, "buyers": int(r.buyers),
+                             "share": _num(r.share, 4)} for r in c["days_since_last"].itertuples()],
+        "retention": [{"cohort": r.cohort, "size": int(r.size), "month_offset": int(r.month_offset),
+                       "buyers": int(r.buyers), "rate": _num(r.rate, 4), "partial": bool(r.partial)}
+                      for r in c["retention"].itertuples() if r.month_offset >= 1],
+        "peaks": [r.month for r in m.itertuples() if r.peak],
+        "off_season": [r.month for r in m.itertuples() if r.off_season],
+    }
