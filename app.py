@@ -12,11 +12,26 @@ with st.sidebar:
                  format_func=lambda code: {"zh": "中文", "en": "English"}[code],
                  on_change=lambda: st.session_state.update(lang=st.session_state["lang_select"]))
 
-pages = [
-    st.Page("pages/home.py", title=ui.tr("nav_home"), icon=":material/home:", url_path="home", default=True),
-    st.Page("pages/data.py", title=ui.tr("nav_data"), icon=":material/upload_file:", url_path="data"),
-]
+PAGE_ICONS = {"levels": ":material/military_tech:", "timing": ":material/schedule:",
+              "amount": ":material/payments:", "counts": ":material/format_list_numbered:",
+              "lifecycle": ":material/autorenew:"}
+pages = {
+    ui.tr("nav_section_overview"): [
+        st.Page("pages/home.py", title=ui.tr("nav_home"), icon=":material/home:", url_path="home", default=True),
+        st.Page("pages/data.py", title=ui.tr("nav_data"), icon=":material/upload_file:", url_path="data"),
+    ],
+    ui.tr("nav_section_analyses"): [
+        st.Page(f"pages/{name}.py", title=ui.tr(f"nav_{name}"), icon=icon, url_path=name)
+        for name, icon in PAGE_ICONS.items()
+    ],
+    ui.tr("nav_section_marketing"): [
+        st.Page("pages/cohorts.py", title=ui.tr("nav_cohorts"), icon=":material/campaign:", url_path="cohorts"),
+        st.Page("pages/members.py", title=ui.tr("nav_members"), icon=":material/sell:", url_path="members"),
+    ],
+}
 nav = st.navigation(pages)
+ui.navigation_ready()
+ui.goto_requested()
 
 
 @ui.guarded

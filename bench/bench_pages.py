@@ -2,15 +2,20 @@
 
     python bench/bench_pages.py                       # bench/out/bench_1000000.duckdb
     python bench/bench_pages.py --orders 1000000 10000000
+    python bench/bench_pages.py --db /tmp/copy.duckdb # any database (opened for writing: use a copy)
+    python bench/bench_pages.py --pages timing counts --runs 3
 
-For every page: the median of 5 runs (after one warm-up) of everything the page computes with the
-default filters, and with a 90-day date range and a level filter. Prints a table.
+For every page: the median of `--runs` runs (after one warm-up) of everything the page computes
+with the default filters, and with a 90-day date range and a level filter. Prints wall time and
+CPU time of this process (`time.process_time`: all DuckDB threads; with other processes on the
+machine the wall time varies, the CPU time much less), and the load average before and after.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import importlib
+import os
 import statistics
 import sys
 import time
@@ -28,14 +33,16 @@ from crm.trends import anomalies, previous_period, weekly_trend  # noqa: E402
 PAGES = ("levels", "timing", "amount", "counts", "lifecycle")
 
 
-def timed(fn, runs: int = 5) -> float:
+def timed(fn, runs: int = 5) -> tuple[float, float]:
+    """(median wall ms, median CPU ms) of `runs` calls after one warm-up."""
     fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
 
 
 def home(db, as_of):
@@ -45,36 +52,59 @@ def home(db, as_of):
     anomalies(weekly_trend(db, as_of))
 
 
+def _load() -> str:
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "?"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--db", nargs="+", help="database file(s) to time instead of bench/out/bench_<n>.duckdb")
+    ap.add_argument("--pages", nargs="+", default=["home", *PAGES])
+    ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
+    paths = ([Path(p) for p in args.db] if args.db
+             else [ROOT / "bench" / "out" / f"bench_{n}.duckdb" for n in args.orders])
     results = {}
-    for n in args.orders:
-        path = ROOT / "bench" / "out" / f"bench_{n}.duckdb"
+    print(f"load average before: {_load()}  (cores: {os.cpu_count()})", file=sys.stderr)
+    for path in paths:
         if not path.exists():
-            sys.exit(f"{path} missing: run bench/bench_import.py --orders {n} first")
+            sys.exit(f"{path} missing: run bench/bench_import.py first (or give --db)")
         db = Database(path)
         as_of = default_as_of(db)
+        orders = db.scalar("SELECT count(*) FROM orders")
         f = Filters(as_of=as_of, rules=load_rules(db), data_last_day=as_of)
         narrow = f.with_(start=as_of - dt.timedelta(days=89), levels=(1, 2, 3, 4))
-        row = {"home": (timed(lambda: home(db, as_of)), None)}
+        row = {}
+        if "home" in args.pages:
+            row["home"] = (timed(lambda: home(db, as_of), args.runs), None)
         for page in PAGES:
+            if page not in args.pages:
+                continue
             try:
                 mod = importlib.import_module(f"crm.analysis.{page}")
             except ImportError:
                 continue
-            row[page] = (timed(lambda: mod.compute(db, f)), timed(lambda: mod.compute(db, narrow)))
-        results[n] = row
+            row[page] = (timed(lambda: mod.compute(db, f), args.runs),
+                         timed(lambda: mod.compute(db, narrow), args.runs))
+            print(f"  {path.name} {page}: {row[page]}", file=sys.stderr)
+        results[f"{orders:,} orders ({path.name})"] = row
         db.close()
+    print(f"load average after: {_load()}", file=sys.stderr)
     pages = list(next(iter(results.values())))
-    print("| page | " + " | ".join(f"{n:,} orders (all / 90 days + levels 1–4)" for n in results) + " |")
+    print("| page | " + " | ".join(f"{k}: all / 90 days + levels 1–4 (wall, CPU)" for k in results) + " |")
     print("|---|" + "---:|" * len(results))
+
+    def cell(t):
+        return f"{t[0]:.0f} ms ({t[1]:.0f})"
     for p in pages:
         cells = []
-        for n in results:
-            a, b = results[n].get(p, (None, None))
-            cells.append("—" if a is None else (f"{a:.0f} ms" + (f" / {b:.0f} ms" if b is not None else "")))
+        for k in results:
+            a, b = results[k].get(p, (None, None))
+            cells.append("—" if a is None else cell(a) + (f" / {cell(b)}" if b is not None else ""))
         print(f"| {p} | " + " | ".join(cells) + " |")
 
 

@@ -16,7 +16,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
@@ -118,7 +118,44 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
         "REFRESH_CUSTOMER_STATS",
     ],
+    4: [
+        # More import-maintained data (rebuilt with customer_stats by `refresh_customer_stats`), so
+        # the analysis pages need no window function, DISTINCT or customer-sized join over all
+        # orders. Each table says what it is; crm/filters.py says when a page may read it.
+        #
+        # Every purchase, sorted by order time, with where it stands in its customer's history:
+        # seq = the customer's n-th purchase (by ordered_at, then order key), prev_at / next_at =
+        # the customer's previous / next purchase, first_at = the customer's first purchase.
+        # Customer columns are NULL for orders without a buyer key.
+        """CREATE TABLE IF NOT EXISTS purchase_facts (
+            cust_no INTEGER, ordered_at TIMESTAMP NOT NULL, spend DECIMAL(18,2) NOT NULL,
+            seq INTEGER, prev_at TIMESTAMP, next_at TIMESTAMP, first_at TIMESTAMP
+        )""",
+        # Purchases per day and hour of the day: counts, GMV (all / with a buyer key), purchases
+        # not at midnight, and buyers counted once per day / ISO week / month / ever (the purchase
+        # that is the customer's first in that day / week / month, or their first purchase ever).
+        """CREATE TABLE IF NOT EXISTS purchase_hours (
+            day DATE NOT NULL, hour INTEGER NOT NULL, purchases BIGINT, gmv DECIMAL(38,2),
+            buyer_purchases BIGINT, buyer_gmv DECIMAL(38,2), off_midnight BIGINT,
+            day_buyers BIGINT, week_buyers BIGINT, month_buyers BIGINT, new_buyers BIGINT
+        )""",
+        # Customers by the day of their first purchase and a month they bought in (that month and
+        # the COHORT_MONTHS calendar months after it): monthly retention cohorts.
+        """CREATE TABLE IF NOT EXISTS cohort_months (first_day DATE NOT NULL, month DATE NOT NULL, buyers BIGINT)""",
+        # Gaps in days, counted: step 0 = between a customer's consecutive purchase *days* (the
+        # usage cycle; first_gaps = those from the first purchase day, one per customer with two
+        # purchase days), step k = between the (k-1)-th and the k-th purchase (k = 2 … GAP_STEPS).
+        """CREATE TABLE IF NOT EXISTS purchase_gaps (step INTEGER NOT NULL, gap BIGINT NOT NULL, n BIGINT,
+            first_gaps BIGINT)""",
+        # Buyers of each month by their purchases and spend in all (customer_stats): the level mix.
+        """CREATE TABLE IF NOT EXISTS buyer_months (month DATE NOT NULL, purchases INTEGER, spend DECIMAL(18,2),
+            buyers BIGINT)""",
+        "REFRESH_CUSTOMER_STATS",
+    ],
 }
+
+COHORT_MONTHS = 12      # cohort_months keeps the cohort month and this many months after it
+GAP_STEPS = 10          # purchase_gaps keeps the funnel steps 2 … GAP_STEPS
 
 CUSTOMER_STATS_SQL = """
     INSERT INTO customer_stats
@@ -127,10 +164,72 @@ CUSTOMER_STATS_SQL = """
 """
 
 
-def refresh_customer_stats(cur) -> None:
-    """Rebuild `customer_stats` (inside the caller's transaction)."""
+# Schema 4: the tables below, all derived from the purchases (orders WHERE is_purchase).
+PURCHASE_FACTS_SQL = """
+    INSERT INTO purchase_facts
+    SELECT cust_no, ordered_at, spend,
+           CASE WHEN cust_no IS NOT NULL THEN row_number() OVER w END::INTEGER,
+           CASE WHEN cust_no IS NOT NULL THEN lag(ordered_at) OVER w END,
+           CASE WHEN cust_no IS NOT NULL THEN lead(ordered_at) OVER w END,
+           CASE WHEN cust_no IS NOT NULL THEN first_value(ordered_at) OVER w END
+    FROM orders WHERE is_purchase
+    WINDOW w AS (PARTITION BY cust_no ORDER BY ordered_at, order_key)
+    ORDER BY ordered_at
+"""
+# "first in a period": the customer's previous purchase is before the period (or there is none)
+PURCHASE_HOURS_SQL = """
+    INSERT INTO purchase_hours
+    SELECT ordered_at::DATE, hour(ordered_at), count(*), sum(spend), count(cust_no),
+           coalesce(sum(spend) FILTER (WHERE cust_no IS NOT NULL), 0),
+           count(*) FILTER (WHERE ordered_at <> date_trunc('day', ordered_at)),
+           count(*) FILTER (WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < date_trunc('day', ordered_at))),
+           count(*) FILTER (WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < date_trunc('week', ordered_at))),
+           count(*) FILTER (WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < date_trunc('month', ordered_at))),
+           count(*) FILTER (WHERE seq = 1)
+    FROM purchase_facts GROUP BY 1, 2 ORDER BY 1, 2
+"""
+COHORT_MONTHS_SQL = f"""
+    INSERT INTO cohort_months
+    SELECT first_at::DATE, date_trunc('month', ordered_at)::DATE, count(*)
+    FROM purchase_facts
+    WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < date_trunc('month', ordered_at))
+      AND ordered_at < date_trunc('month', first_at) + INTERVAL {COHORT_MONTHS + 1} MONTH
+    GROUP BY 1, 2 ORDER BY 1, 2
+"""
+PURCHASE_GAPS_SQL = f"""
+    INSERT INTO purchase_gaps
+    SELECT 0, ordered_at::DATE - prev_at::DATE, count(*), count(*) FILTER (WHERE prev_at::DATE = first_at::DATE)
+    FROM purchase_facts WHERE prev_at::DATE < ordered_at::DATE GROUP BY 1, 2
+    UNION ALL
+    SELECT seq, ordered_at::DATE - prev_at::DATE, count(*), 0
+    FROM purchase_facts WHERE seq BETWEEN 2 AND {GAP_STEPS} GROUP BY 1, 2
+    ORDER BY 1, 2
+"""
+BUYER_MONTHS_SQL = """
+    INSERT INTO buyer_months
+    SELECT date_trunc('month', p.ordered_at)::DATE, s.purchases, s.spend, count(*)
+    FROM purchase_facts p JOIN customer_stats s ON s.cust_no = p.cust_no
+    WHERE p.prev_at IS NULL OR p.prev_at < date_trunc('month', p.ordered_at)
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+DERIVED_TABLES = {4: [("purchase_facts", PURCHASE_FACTS_SQL), ("purchase_hours", PURCHASE_HOURS_SQL),
+                      ("cohort_months", COHORT_MONTHS_SQL), ("purchase_gaps", PURCHASE_GAPS_SQL),
+                      ("buyer_months", BUYER_MONTHS_SQL)]}
+
+
+def refresh_customer_stats(cur, schema: int = SCHEMA_VERSION) -> None:
+    """Rebuild `customer_stats` and every other table derived from the purchases (schema 4:
+    purchase_facts, purchase_hours, cohort_months, purchase_gaps, buyer_months), inside the
+    caller's transaction. The one place that keeps them in step with `orders`: every write that
+    changes orders calls it. `schema`: the schema being built (a migration to an older version
+    rebuilds only the tables that version has)."""
     cur.execute("DELETE FROM customer_stats")
     cur.execute(CUSTOMER_STATS_SQL)
+    for version, tables in DERIVED_TABLES.items():
+        if schema >= version:
+            for table, sql in tables:
+                cur.execute(f"DELETE FROM {table}")
+                cur.execute(sql)
 
 
 def _parse_bytes(text: str) -> int:
@@ -259,7 +358,7 @@ class Database:
             with self.write() as cur:
                 for statement in MIGRATIONS[version]:
                     if statement == "REFRESH_CUSTOMER_STATS":
-                        refresh_customer_stats(cur)
+                        refresh_customer_stats(cur, version)
                     else:
                         cur.execute(statement)
                 cur.execute(

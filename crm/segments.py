@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 
 from .db import Database
 from .filters import Filters
@@ -83,8 +84,12 @@ class LifecycleThresholds:
     def from_json(cls, text: str | None) -> "LifecycleThresholds":
         if not text:
             return cls()
-        d = json.loads(text)
-        return cls(**{k: int(v) for k, v in d.items() if k in ("after_sale", "active", "silent", "sleeping")})
+        try:  # a damaged setting falls back to the defaults rather than breaking every page
+            d = json.loads(text)
+            t = cls(**{k: int(v) for k, v in d.items() if k in ("after_sale", "active", "silent", "sleeping")})
+        except (ValueError, TypeError, AttributeError):
+            return cls()
+        return cls() if t.validate() else t
 
 
 SETTING_KEY = "lifecycle_thresholds"
@@ -123,7 +128,9 @@ class RfmCuts:
         r = "CASE " + " ".join(f"WHEN {days_col} <= ? THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
         f = "CASE " + " ".join(f"WHEN {count_col} >= ? THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
         m = "CASE " + " ".join(f"WHEN {spend_col} >= ? THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
-        params = list(self.recency) + list(reversed(self.frequency)) + list(reversed(self.monetary))
+        # money cut points as exact decimals: a spend of 99.99 against a cut of 99.99 is "on the cut"
+        params = (list(self.recency) + list(reversed(self.frequency))
+                  + [Decimal(str(v)) for v in reversed(self.monetary)])
         return f"{r} AS r, {f} AS f, {m} AS m", params
 
     def segment(self, r: int, f: int, m: int) -> str:
@@ -163,6 +170,15 @@ def customer_facts_sql(f: Filters) -> tuple[str, list]:
     """One row per customer with a purchase up to the as-of date (level/province/platform/shop
     filters apply; the order date range does not): cust_no, first_purchase_at, last_purchase_at,
     purchases, spend (DECIMAL), days_since_last."""
+    if f.complete_history and not (f.provinces or f.platforms or f.shops):
+        # every purchase is on or before the as-of date: the importer's per-customer totals
+        join, jparams = f.level_join("s")
+        sql = f"""
+            SELECT s.cust_no, s.first_purchase_at, s.last_purchase_at, s.purchases, s.spend,
+                   (?::DATE - s.last_purchase_at::DATE) AS days_since_last
+            FROM customer_stats s{join}
+        """
+        return sql, [f.as_of] + jparams
     h_sql, h_params = f.purchases("o.cust_no, o.ordered_at, o.spend", dates=False)
     sql = f"""
         SELECT cust_no, min(ordered_at) AS first_purchase_at, max(ordered_at) AS last_purchase_at,

@@ -43,11 +43,39 @@ def msg(message) -> str:
     return i18n.msg(message, lang())
 
 
+_NAV_READY = False  # set once app.py has called st.navigation in this server process
+
+
+def navigation_ready() -> None:
+    """Called by app.py right after st.navigation."""
+    global _NAV_READY
+    _NAV_READY = True
+
+
+def _through_app(page_file: str) -> None:
+    """On a fresh server, a first request straight to a page URL (a bookmark of /cohorts) is run
+    by Streamlit's old `pages/` discovery, without app.py: no shared sidebar, no language switch.
+    Route it through app.py, which then opens the page asked for."""
+    from streamlit import runtime
+    if _NAV_READY or not runtime.exists():
+        return
+    st.session_state["_goto"] = "pages/" + page_file.replace("\\", "/").rsplit("/", 1)[-1]
+    st.switch_page("app.py")
+
+
+def goto_requested() -> None:
+    """Called by app.py after st.navigation: open the page a first deep link asked for."""
+    target = st.session_state.pop("_goto", None)
+    if target:
+        st.switch_page(target)
+
+
 def guarded(page):
     """Run a page body; any surprise becomes a one-line message in the user's language,
     never a stack trace (the details go to the server log)."""
     @functools.wraps(page)
     def run(*args, **kwargs):
+        _through_app(page.__code__.co_filename)
         try:
             return page(*args, **kwargs)
         except ScriptControlException:  # st.rerun / st.stop / st.switch_page

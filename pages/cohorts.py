@@ -1,0 +1,350 @@
+"""Cohorts & coupons (人群与优惠券): build a cohort, size a coupon for it, export the target list,
+tag its members."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from crm import cohorts, coupons, exports, i18n, tags, ui
+from crm.charts import cohorts as cohort_charts
+from crm.charts import coupons as coupon_charts
+from crm.cohorts import CohortSpec, KeyedError
+from crm.levels import LEVEL_CODES, level_name
+from crm.segments import STAGES, load_thresholds, stage_name
+
+tr = ui.tr
+P = "cohort_"  # widget key prefix
+
+FIELDS = {  # widget → CohortSpec field
+    "days_min": None, "days_max": None, "purchases_min": None, "purchases_max": None,
+    "spend_min": None, "spend_max": None, "aov_min": None, "aov_max": None,
+    "stages": [], "levels": [], "provinces": [], "tags_any": [], "tags_none": [],
+    "item_contains": "", "first_from": None, "first_to": None,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_evaluate(data_version: str, spec: CohortSpec, as_of: dt.date, rules, thresholds) -> dict:
+    return cohorts.evaluate(ui.db(), spec, as_of, rules, thresholds)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_basis(data_version: str, as_of: dt.date, rules) -> dict:
+    return cohorts.preset_basis(ui.db(), as_of, rules)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_values(data_version: str, spec: CohortSpec, as_of: dt.date, rules, thresholds) -> dict:
+    sql, params = cohorts.members_sql(spec, as_of, rules, thresholds)
+    return coupons.order_values(ui.db(), sql, params, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_options(data_version: str) -> dict:
+    from crm.filters import filter_options
+    return filter_options(ui.db())
+
+
+def apply_spec(spec: CohortSpec) -> None:
+    """Put a spec into the widgets (before they are drawn), then rerun."""
+    for name, empty in FIELDS.items():
+        v = getattr(spec, name)
+        if isinstance(empty, list):
+            v = list(v)
+        elif name in ("spend_min", "spend_max", "aov_min", "aov_max") and v is not None:
+            v = float(v)
+        elif name == "item_contains":
+            v = v or ""
+        st.session_state[P + name] = v
+
+
+def spec_from_widgets() -> CohortSpec:
+    values = {name: st.session_state.get(P + name, empty) for name, empty in FIELDS.items()}
+    values["item_contains"] = (values["item_contains"] or "").strip() or None
+    return CohortSpec.from_dict(values)
+
+
+def presets_bar(db, f, thresholds) -> None:
+    basis = cached_basis(db.data_version(), f.as_of, f.rules)
+    c1, c2 = st.columns([3, 1])
+    k = c2.number_input(tr("cohortpage_k"), min_value=0.5, max_value=10.0, value=2.0, step=0.5, key=P + "k",
+                        help=tr("cohortpage_k_help", cycle=f"{basis['cycle_days']:.0f}"))
+    with c1:
+        st.caption(tr("cohortpage_presets_intro", cycle=f"{basis['cycle_days']:.0f}"))
+        specs = cohorts.presets(db, f.as_of, f.rules, thresholds, k=k, basis=basis)
+        cols = st.columns(len(specs))
+        for col, (pid, spec) in zip(cols, specs.items()):
+            if col.button(cohorts.preset_name(pid, ui.lang()), key=P + f"preset_{pid}",
+                          help=tr(f"cohorts_preset_{pid}_help"), width="stretch"):
+                apply_spec(spec)
+                st.session_state[P + "name"] = cohorts.preset_name(pid, ui.lang())
+                st.rerun()
+    if basis["usage_cycle_days"] is None:
+        st.caption(tr("cohorts_cycle_fallback", days=f"{basis['cycle_days']:.0f}"))
+    saved = cohorts.list_cohorts(db)
+    if saved:
+        s1, s2, s3 = st.columns([3, 1, 1])
+        name = s1.selectbox(tr("cohortpage_saved"), [c["name"] for c in saved], key=P + "saved_pick")
+        if s2.button(tr("cohortpage_load"), key=P + "load", width="stretch"):
+            apply_spec(cohorts.load_cohort(db, name))
+            st.session_state[P + "name"] = name
+            st.rerun()
+        if s3.button(tr("cohortpage_delete"), key=P + "delete", width="stretch"):
+            cohorts.delete_cohort(db, name)
+            st.rerun()
+
+
+def filters_form(db, lang) -> None:
+    opts = cached_options(db.data_version())
+    tag_names = list(tags.list_tags(db)["name"])
+    with st.expander(tr("cohortpage_filters"), expanded=True):
+        c = st.columns(4)
+        c[0].number_input(tr("cohortpage_days_min"), min_value=0, step=1, value=None, key=P + "days_min")
+        c[1].number_input(tr("cohortpage_days_max"), min_value=0, step=1, value=None, key=P + "days_max")
+        c[2].number_input(tr("cohortpage_purchases_min"), min_value=1, step=1, value=None, key=P + "purchases_min")
+        c[3].number_input(tr("cohortpage_purchases_max"), min_value=1, step=1, value=None, key=P + "purchases_max")
+        c = st.columns(4)
+        c[0].number_input(tr("cohortpage_spend_min"), min_value=0.0, step=10.0, value=None, key=P + "spend_min")
+        c[1].number_input(tr("cohortpage_spend_max"), min_value=0.0, step=10.0, value=None, key=P + "spend_max")
+        c[2].number_input(tr("cohortpage_aov_min"), min_value=0.0, step=10.0, value=None, key=P + "aov_min")
+        c[3].number_input(tr("cohortpage_aov_max"), min_value=0.0, step=10.0, value=None, key=P + "aov_max")
+        c = st.columns(3)
+        c[0].multiselect(tr("cohortpage_stages"), list(STAGES), format_func=lambda s: stage_name(s, lang),
+                         key=P + "stages", placeholder=tr("filters_all"))
+        c[1].multiselect(tr("cohortpage_levels"), list(LEVEL_CODES), format_func=lambda x: level_name(x, lang),
+                         key=P + "levels", placeholder=tr("filters_all"))
+        c[2].multiselect(tr("cohortpage_provinces"), opts["provinces"], key=P + "provinces",
+                         placeholder=tr("filters_all"))
+        c = st.columns(4)
+        c[0].date_input(tr("cohortpage_first_from"), value=None, key=P + "first_from", min_value=dt.date(1970, 1, 1))
+        c[1].date_input(tr("cohortpage_first_to"), value=None, key=P + "first_to", min_value=dt.date(1970, 1, 1))
+        c[2].multiselect(tr("cohortpage_tags_any"), tag_names, key=P + "tags_any", placeholder=tr("filters_all"))
+        c[3].multiselect(tr("cohortpage_tags_none"), tag_names, key=P + "tags_none", placeholder="—")
+        st.text_input(tr("cohortpage_item"), key=P + "item_contains", placeholder=tr("cohortpage_item_placeholder"))
+        if st.button(tr("cohortpage_clear"), key=P + "clear"):
+            apply_spec(CohortSpec())
+            st.session_state[P + "name"] = ""
+            st.rerun()
+
+
+def summary_section(e: dict, spec: CohortSpec, lang: str) -> None:
+    st.markdown("**" + tr("cohortpage_definition") + "** " + "；".join(cohorts.describe(spec, lang)))
+    m = st.columns(4)
+    m[0].metric(tr("cohorts_members"), i18n.fmt_int(e["members"], lang),
+                help=tr("cohortpage_members_help", share=i18n.fmt_pct(e["share"], lang)))
+    m[1].metric(tr("cohorts_gmv"), i18n.fmt_money(e["gmv"], lang))
+    m[2].metric(tr("cohortpage_aov"), i18n.fmt_money(e["aov"], lang) if e["aov"] is not None else "—")
+    m[3].metric(tr("cohorts_share"), i18n.fmt_pct(e["share"], lang))
+    if e["empty"]:
+        st.info(tr("cohortpage_empty"))
+        return
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.chart(cohort_charts.level_mix(e["level_mix"], lang), key=P + "level_chart")
+    with c2:
+        ui.chart(cohort_charts.stage_mix(e["stage_mix"], lang), key=P + "stage_chart")
+    st.caption(tr("cohortpage_sample_caption"))
+    sample = e["sample"].copy()
+    if not sample.empty:
+        show = pd.DataFrame({
+            tr("cohorts_col_name"): sample["customer_id"],
+            tr("cohorts_col_level"): [level_name(v, lang) for v in sample["level_code"]],
+            tr("cohorts_col_stage"): [stage_name(v, lang) for v in sample["stage"]],
+            tr("cohorts_col_purchases"): sample["purchases"],
+            tr("cohorts_col_spend"): [i18n.fmt_money(v, lang) for v in sample["spend"]],
+            tr("cohorts_col_last_purchase"): [i18n.fmt_date(v, lang) for v in sample["last_purchase_at"]],
+            tr("cohorts_col_days_since_last"): sample["days_since_last"],
+        })
+        st.dataframe(show, hide_index=True, width="stretch")
+
+
+def save_section(db, spec: CohortSpec) -> None:
+    c1, c2 = st.columns([3, 1])
+    name = c1.text_input(tr("cohortpage_name"), key=P + "name", placeholder=tr("cohortpage_name_placeholder"))
+    if c2.button(tr("cohortpage_save"), key=P + "save", width="stretch"):
+        try:
+            saved = cohorts.save_cohort(db, name, spec)
+            st.success(tr("cohorts_saved", name=saved))
+        except KeyedError as err:
+            st.warning(err.text(ui.lang()))
+
+
+def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
+    st.subheader(tr("coupons_title"))
+    if e["empty"]:
+        st.info(tr("coupons_empty_cohort"))
+        return None
+    stats = cached_values(db.data_version(), spec, f.as_of, f.rules, thresholds)
+    if stats.get("empty"):
+        st.info(tr("coupons_no_orders"))
+        return None
+    c = st.columns(5)
+    rate = c[0].slider(tr("coupons_assume_redemption_rate"), 0.0, 50.0, 8.0, 0.5, format="%.1f%%",
+                       key=P + "rate", help=tr("coupons_assume_redemption_rate_help")) / 100
+    base = c[1].slider(tr("coupons_assume_baseline_rate"), 0.0, 30.0, 2.0, 0.5, format="%.1f%%",
+                       key=P + "baseline", help=tr("coupons_assume_baseline_rate_help")) / 100
+    margin = c[2].slider(tr("coupons_assume_gross_margin"), 0.0, 100.0, 50.0, 1.0, format="%.0f%%",
+                         key=P + "margin", help=tr("coupons_assume_gross_margin_help")) / 100
+    cost = c[3].slider(tr("coupons_assume_message_cost"), 0.0, 1.0, 0.05, 0.01, format="¥%.2f",
+                       key=P + "message_cost", help=tr("coupons_assume_message_cost_help"))
+    window = c[4].slider(tr("coupons_assume_window_days"), 7, 90, 30, 1, key=P + "window",
+                         help=tr("coupons_assume_window_days_help"))
+    a = coupons.Assumptions(redemption_rate=rate, baseline_rate=base, gross_margin=margin, message_cost=cost,
+                            window_days=window)
+    offers = coupons.candidate_offers(stats)
+    econ = coupons.economics(offers, stats["members"], a)
+    rec = coupons.recommend(econ)
+    if rec:
+        reason = dict(rec["reason"])
+        key = reason.pop("key")
+        (st.success if rec["profitable"] else st.warning)(
+            "**" + tr("coupons_recommend_title") + "** " + tr(key, **reason))
+    s = st.columns(5)
+    s[0].metric(tr("coupons_stat_orders"), i18n.fmt_int(stats["orders"], lang))
+    s[1].metric(tr("coupons_stat_p25"), i18n.fmt_money(stats["p25"], lang))
+    s[2].metric(tr("coupons_stat_median"), i18n.fmt_money(stats["p50"], lang))
+    s[3].metric(tr("coupons_stat_p75"), i18n.fmt_money(stats["p75"], lang))
+    s[4].metric(tr("coupons_stat_mean"), i18n.fmt_money(stats["mean"], lang))
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.chart(coupon_charts.order_value_histogram(stats, lang, rec), key=P + "hist",
+                 selectable=False)
+        st.caption(tr("coupons_scope_note", as_of=i18n.fmt_date(f.as_of, lang)))
+    with c2:
+        picked = ui.chart(coupon_charts.profit_bars(econ, lang, rec), key=P + "profit")
+        st.caption(tr("cohortpage_profit_caption"))
+    labels = coupon_charts.column_labels(lang)
+    table = econ.copy()
+    show = pd.DataFrame({labels["offer"]: [coupon_charts.offer_label(x, y, lang)
+                                           for x, y in zip(table["threshold"], table["amount"])]})
+    for col in ("discount", "reach_share", "lift", "redemption_rate", "redemptions", "coupon_cost",
+                "incremental_gmv", "gross_profit", "roi", "break_even_rate"):
+        v = table[col]
+        if col in ("discount", "reach_share", "lift", "redemption_rate", "roi", "break_even_rate"):
+            show[labels[col]] = [i18n.fmt_pct(x, lang) if x is not None and x == x else "—" for x in v]
+        elif col == "redemptions":
+            show[labels[col]] = [f"{x:,.0f}" for x in v]
+        else:
+            show[labels[col]] = [i18n.fmt_money(x, lang) for x in v]
+    st.dataframe(show, hide_index=True, width="stretch")
+    ui.download_buttons(econ.rename(columns=labels), tr("coupons_title"), key=P + "offers_dl")
+    with st.expander(tr("cohortpage_formulas")):
+        st.markdown(tr("coupons_formulas"))
+    choices = list(econ["offer"])
+    default = rec["offer"]["offer"] if rec else choices[0]
+    if picked and picked[0] in choices:
+        st.session_state[P + "offer"] = picked[0]
+    chosen = st.selectbox(tr("cohortpage_offer_pick"), choices, index=choices.index(default), key=P + "offer",
+                          format_func=lambda o: coupon_charts.offer_label(*o.split("-"), lang))
+    row = econ.set_index("offer").loc[chosen]
+    return {"id": chosen, "text": coupon_charts.offer_label(row["threshold"], row["amount"], lang)}
+
+
+def export_section(db, spec, e, f, thresholds, offer, lang) -> None:
+    st.subheader(tr("cohortpage_export_title"))
+    if e["empty"]:
+        st.info(tr("cohortpage_empty"))
+        return
+    choices = [c for c in cohorts.LIST_COLUMNS]
+    default = [c for c in cohorts.DEFAULT_COLUMNS if c in choices] + (["offer"] if offer else [])
+    cols = st.multiselect(tr("cohortpage_columns"), choices, default=default, key=P + "columns",
+                          format_func=lambda c: tr(f"cohorts_col_{c}"))
+    contacts = st.checkbox(tr("cohortpage_include_contacts"), key=P + "contacts",
+                           help=tr("cohortpage_include_contacts_help"))
+    if contacts:
+        st.warning(tr("cohortpage_contacts_warning"))
+    elif any(c in cohorts.CONTACT_COLUMNS for c in cols):
+        st.caption(tr("cohorts_contacts_masked"))
+    name = st.session_state.get(P + "name") or tr("cohortpage_default_name")
+    offer_text = offer["text"] if offer else None
+
+    def frame():
+        return cohorts.member_list(db, spec, f.as_of, f.rules, thresholds, lang, columns=cols or None,
+                                   include_contacts=contacts, offer=offer_text)
+
+    c = st.columns(3)
+    c[0].download_button(tr("download_csv"), data=lambda: exports.to_csv_bytes(frame()),
+                         file_name=exports.target_file_name(name, f.as_of, "csv"), mime="text/csv",
+                         key=P + "dl_csv", on_click="ignore", width="stretch")
+    c[1].download_button(tr("download_xlsx"), data=lambda: exports.to_xlsx_bytes(frame(), "members"),
+                         file_name=exports.target_file_name(name, f.as_of, "xlsx"), on_click="ignore",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         key=P + "dl_xlsx", width="stretch")
+    c[2].download_button(tr("cohortpage_download_txt"), data=lambda: exports.to_txt_bytes(
+                             cohorts.member_list(db, spec, f.as_of, f.rules, thresholds, lang,
+                                                 columns=["name"]).iloc[:, 0]),
+                         file_name=exports.target_file_name(name, f.as_of, "txt"), mime="text/plain",
+                         key=P + "dl_txt", on_click="ignore", width="stretch", help=tr("export_txt_help"))
+    st.caption(tr("cohortpage_export_caption", members=i18n.fmt_int(e["members"], lang)))
+
+
+def tag_section(db, spec, e, f, thresholds) -> None:
+    st.subheader(tr("cohortpage_tags_title"))
+    if e["empty"]:
+        return
+    existing = list(tags.list_tags(db)["name"])
+    c1, c2 = st.columns(2)
+    with c1:
+        target = st.selectbox(tr("cohortpage_tag_pick"), existing + [tr("cohortpage_tag_new")], key=P + "tag_pick")
+        new_name = ""
+        if target == tr("cohortpage_tag_new"):
+            new_name = st.text_input(tr("cohortpage_tag_new_name"), key=P + "tag_new_name")
+        if st.button(tr("cohortpage_tag_add", members=i18n.fmt_int(e["members"], ui.lang())), key=P + "tag_add"):
+            name = new_name if target == tr("cohortpage_tag_new") else target
+            try:
+                n = tags.add_to_tag(db, name, cohorts.members_sql(spec, f.as_of, f.rules, thresholds), create=True)
+                st.success(tr("tags_added", added=i18n.fmt_int(n, ui.lang()), name=name.strip(),
+                              members=i18n.fmt_int(e["members"], ui.lang())))
+            except KeyedError as err:
+                st.warning(err.text(ui.lang()))
+    with c2:
+        if existing:
+            src = st.selectbox(tr("cohortpage_tag_from"), existing, key=P + "tag_from")
+            dst = st.selectbox(tr("cohortpage_tag_to"), [t for t in existing if t != src] or existing,
+                               key=P + "tag_to")
+            if st.button(tr("cohortpage_tag_move"), key=P + "tag_move"):
+                try:
+                    n = tags.move_to_tag(db, src, dst, cohorts.members_sql(spec, f.as_of, f.rules, thresholds))
+                    st.success(tr("tags_moved", moved=i18n.fmt_int(n, ui.lang()), old=src, new=dst))
+                except KeyedError as err:
+                    st.warning(err.text(ui.lang()))
+        else:
+            st.caption(tr("tags_none"))
+
+
+@ui.guarded
+def page() -> None:
+    db = ui.db()
+    lang = ui.lang()
+    f = ui.filters()
+    st.title(tr("cohortpage_title"))
+    st.caption(tr("cohortpage_intro"))
+    if not db.scalar("SELECT count(*) > 0 FROM orders"):
+        st.info(tr("empty_no_data"))
+        return
+    thresholds = load_thresholds(db)
+    st.caption(tr("cohortpage_as_of", as_of=i18n.fmt_date(f.as_of, lang)))
+    presets_bar(db, f, thresholds)
+    filters_form(db, lang)
+    try:
+        spec = spec_from_widgets()
+    except KeyedError as err:
+        st.warning(err.text(lang))
+        return
+    problems = spec.validate()
+    if problems:
+        for p in problems:
+            st.warning(p.text(lang))
+        return
+    e = cached_evaluate(db.data_version(), spec, f.as_of, f.rules, thresholds)
+    summary_section(e, spec, lang)
+    save_section(db, spec)
+    st.divider()
+    offer = coupon_section(db, spec, e, f, thresholds, lang)
+    st.divider()
+    export_section(db, spec, e, f, thresholds, offer, lang)
+    st.divider()
+    tag_section(db, spec, e, f, thresholds)
+
+
+page()

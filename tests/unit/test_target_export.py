@@ -1,0 +1,138 @@
+"""Target-list files: formula neutralisation, CSV (UTF-8 BOM), XLSX (types kept), TXT (one name per
+line) and safe file names."""
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from crm import cohorts as C
+from crm.cohorts import CohortSpec, KeyedError
+from crm.exports import (safe_cell, target_file_name, to_csv_bytes, to_txt_bytes, to_xlsx_bytes)
+from tests.unit.test_cohorts import AS_OF, load
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+    ("=1+1", "'=1+1"),
+    ("+1+1", "'+1+1"),
+    ("-1+2", "'-1+2"),
+    ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+    ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"),
+    ("-5", "-5"),            # a plain negative number stays as written
+    ("+3.25", "+3.25"),
+    ("-0.5", "-0.5"),
+    ("normal", "normal"),
+    ("a=b", "a=b"),
+    ("", ""),
+    (-5, -5),                # numbers stay numbers
+    (-1.5, -1.5),
+    (None, None),
+])
+def test_safe_cell(value, expected):
+    assert safe_cell(value) == expected
+
+
+DANGER = pd.DataFrame({"name": ["=cmd", "+1+1", "-1+2", "@SUM(A1)", "\tx", "ok"],
+                       "spend": [-5.0, 1.5, 0.0, 2.0, 3.0, 4.0],
+                       "n": [-1, 2, 3, 4, 5, 6],
+                       "text_number": ["-5", "1", "2", "3", "4", "5"]})
+
+
+def test_csv_is_bom_utf8_and_neutralised():
+    data = to_csv_bytes(DANGER.rename(columns={"name": "=买家"}))
+    assert data.startswith("\ufeff".encode("utf-8"))
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(back.columns)[0] == "'=买家"
+    assert list(back["'=买家"]) == ["'=cmd", "'+1+1", "'-1+2", "'@SUM(A1)", "'\tx", "ok"]
+    assert back["spend"][0] == "-5.0" and back["n"][0] == "-1" and back["text_number"][0] == "-5"
+
+
+def test_xlsx_keeps_types_and_neutralises():
+    frame = DANGER.assign(day=pd.to_datetime(["2025-01-02"] * 6), money=[Decimal("1.10")] * 6,
+                          maybe=[None, float("nan"), "x", "y", "z", pd.NA])
+    back = pd.read_excel(io.BytesIO(to_xlsx_bytes(frame, "人群: a/b")), engine="calamine")
+    assert list(back["name"]) == ["'=cmd", "'+1+1", "'-1+2", "'@SUM(A1)", "'\tx", "ok"]
+    assert back["spend"].tolist() == [-5.0, 1.5, 0.0, 2.0, 3.0, 4.0]
+    assert back["n"].tolist() == [-1, 2, 3, 4, 5, 6]
+    assert back["text_number"].tolist()[0] in ("-5", -5)
+    assert back["money"].tolist() == [1.1] * 6
+    assert pd.Timestamp(back["day"][0]) == pd.Timestamp("2025-01-02")
+    assert back["maybe"].isna().tolist() == [True, True, False, False, False, True]
+    # every part is well-formed XML, and there is no formula anywhere
+    import zipfile
+    import xml.etree.ElementTree as ET
+    with zipfile.ZipFile(io.BytesIO(to_xlsx_bytes(frame))) as z:
+        for part in z.namelist():
+            ET.fromstring(z.read(part))
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in sheet
+    # a stricter reader agrees, and sees the dates as dates
+    import openpyxl
+    ws = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame, "人群: a/b"))).active
+    assert ws.title == "人群_ a_b"
+    assert [c.value for c in ws[1]][:3] == ["name", "spend", "n"] and ws["A1"].font.b
+    assert ws["A2"].value == "'=cmd" and ws["B2"].value == -5 and ws["C2"].value == -1
+    assert ws["E2"].value == dt.datetime(2025, 1, 2) and ws["E2"].number_format == "yyyy-mm-dd"
+
+
+def test_xlsx_odd_text_and_many_columns():
+    odd = ["a&b<c>\"d'", " lead", "ctrl\x01\x1fx", "tab\tin", "line\nbreak", "x" * 40000, "𠀀 emoji 😀"]
+    frame = pd.DataFrame({f"c{i}": odd for i in range(30)})
+    frame["when"] = [dt.datetime(2025, 1, 2, 3, 4, 5)] * len(odd)
+    back = pd.read_excel(io.BytesIO(to_xlsx_bytes(frame)), engine="calamine")
+    assert list(back.columns)[-1] == "when" and list(back.columns)[27] == "c27"  # AB
+    assert back["c0"].tolist()[:2] == ["a&b<c>\"d'", " lead"]
+    assert back["c0"][2] == "ctrlx" and back["c0"][3] == "tab\tin" and back["c0"][4] == "line\nbreak"
+    assert len(back["c0"][5]) == 32767 and back["c0"][6] == "𠀀 emoji 😀"
+    assert pd.Timestamp(back["when"][0]) == pd.Timestamp("2025-01-02 03:04:05")
+
+
+def test_xlsx_of_an_empty_frame():
+    back = pd.read_excel(io.BytesIO(to_xlsx_bytes(pd.DataFrame(columns=["a", "b"]))), engine="calamine")
+    assert list(back.columns) == ["a", "b"] and back.empty
+
+
+def test_txt_one_name_per_line():
+    data = to_txt_bytes(["小鹿乱撞2019", "=cmd", None, "", "two\nlines", "-5", float("nan"), "tb_1"])
+    assert not data.startswith(b"\xef\xbb\xbf")
+    assert data.decode("utf-8").split("\n") == ["小鹿乱撞2019", "'=cmd", "two lines", "-5", "tb_1", ""]
+    assert to_txt_bytes([]) == b""
+
+
+@pytest.mark.parametrize("name, ext, expected", [
+    ("沉睡客户", "csv", "沉睡客户_2026-10-31.csv"),
+    ("沉睡 高价值", ".XLSX", "沉睡_高价值_2026-10-31.xlsx"),
+    ("../../etc/passwd", "txt", "etc_passwd_2026-10-31.txt"),
+    ("a/b\\c:d*e?f\"g<h>i|j", "csv", "a_b_c_d_e_f_g_h_i_j_2026-10-31.csv"),
+    ("", "csv", "cohort_2026-10-31.csv"),
+    ("...", "csv", "cohort_2026-10-31.csv"),
+])
+def test_target_file_name(name, ext, expected):
+    got = target_file_name(name, dt.date(2026, 10, 31), ext)
+    assert got == expected
+    assert "/" not in got and "\\" not in got and not got.startswith(".")
+
+
+def test_target_file_name_refuses_other_formats():
+    with pytest.raises(KeyedError) as e:
+        target_file_name("x", dt.date(2026, 10, 31), "pdf")
+    assert e.value.key == "export_error_extension" and ".pdf" in e.value.text("en")
+
+
+def test_member_list_exports_round_trip(db, make_file):
+    load(db, make_file)
+    spec = CohortSpec(days_min=30, days_max=90)
+    df = C.member_list(db, spec, AS_OF, lang="zh", include_contacts=False, offer="=满200减20",
+                       columns=list(C.DEFAULT_COLUMNS) + ["offer", "phone"])
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(df)), encoding="utf-8-sig")
+    assert list(back["买家会员名"]) == ["bob", "ivy", "cat"]
+    assert back["累计成交金额"].tolist() == [900.0, 33.33, 20.0]
+    assert set(back["建议优惠"]) == {"'=满200减20"}
+    x = pd.read_excel(io.BytesIO(to_xlsx_bytes(df)), engine="calamine")
+    assert x["未购天数"].tolist() == [90, 77, 30] and x["笔单价"].tolist() == [900.0, 11.11, 20.0]
+    assert x["手机号"].tolist()[0] == "138****5678"
+    names = C.member_list(db, spec, AS_OF, lang="zh", columns=["name"]).iloc[:, 0]
+    assert to_txt_bytes(names).decode("utf-8") == "bob\nivy\ncat\n"
