@@ -369,7 +369,8 @@ def _tags(db, args, as_of, lang) -> int:
         return 0
     as_of, rules, thresholds, spec = _cohort_context(db, args, as_of)
     unfiltered = spec.is_empty() and not args.preset and not args.saved
-    sql, params = members_sql(spec, as_of, rules, thresholds)
+    from .cohorts import complete_history
+    sql, params = members_sql(spec, as_of, rules, thresholds, fast=complete_history(db, as_of))
     if cmd == "add":
         members = db.scalar(f"SELECT count(*) FROM ({sql}) s", params)
         added = T.add_to_tag(db, args.name, (sql, params), create=True)

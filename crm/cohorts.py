@@ -295,13 +295,40 @@ COHORT_COLUMNS = ("cust_no", "customer_id", "first_purchase_at", "last_purchase_
                   "days_since_last", "stage", "level_code")
 
 
+# The fast path (as-of date on or after the latest order): the per-customer totals the importer
+# keeps (customer_stats) equal a fresh aggregation; the province is looked up only when needed.
+FAST_FACTS_SQL = """
+WITH facts AS (
+    SELECT s.cust_no, s.first_purchase_at, s.last_purchase_at, s.purchases, s.spend,
+           (?::DATE - s.last_purchase_at::DATE) AS days_since_last, {province} AS order_province
+    FROM customer_stats s{province_join}
+)"""
+_PROVINCE_JOIN = """
+    LEFT JOIN (SELECT cust_no, arg_max(province, ordered_at) AS province FROM orders
+               WHERE is_purchase AND cust_no IS NOT NULL AND province IS NOT NULL GROUP BY cust_no) p
+           ON p.cust_no = s.cust_no"""
+
+
+def complete_history(db: Database, as_of: dt.date) -> bool:
+    """True when no order is after the as-of date (the fast path gives exact results)."""
+    last = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
+    return last is not None and as_of >= last
+
+
 def _base(as_of: dt.date, rules: LevelRules, thresholds: LifecycleThresholds,
-          contacts: bool = False) -> tuple[str, list]:
-    """The WITH … base AS (…) part: one row per buyer with their facts, stage, level, province."""
-    cols = "o.cust_no, o.ordered_at, o.spend, o.province" + (", o.phone, o.receiver, o.address" if contacts else "")
-    history, hparams = Filters(as_of=as_of, rules=rules).purchases(cols, dates=False)
+          contacts: bool = False, fast: bool = False, province: bool = True) -> tuple[str, list]:
+    """The WITH … base AS (…) part: one row per buyer with their facts, stage, level, province.
+    `fast` (only when `complete_history`) reads customer_stats; `province=False` lets the fast
+    path skip the province lookup when nothing uses it (the column is then NULL)."""
     stage, sparams = thresholds.stage_sql("f.days_since_last")
     level, lparams = rule_level_sql(rules, "f.spend", "f.purchases")
+    if fast and not contacts:
+        facts = FAST_FACTS_SQL.format(province="p.province" if province else "NULL::VARCHAR",
+                                      province_join=_PROVINCE_JOIN if province else "")
+        base = BASE_SQL[BASE_SQL.index("base AS ("):].format(stage=stage, level=level, contact_cols="")
+        return f"{facts},\n{base}", [as_of] + sparams + lparams
+    cols = "o.cust_no, o.ordered_at, o.spend, o.province" + (", o.phone, o.receiver, o.address" if contacts else "")
+    history, hparams = Filters(as_of=as_of, rules=rules).purchases(cols, dates=False)
     sql = BASE_SQL.format(history=history, stage=stage, level=level,
                           contact_aggs=_CONTACT_AGGS if contacts else "",
                           contact_cols=_CONTACT_SELECT if contacts else "")
@@ -363,23 +390,25 @@ def _conditions(spec: CohortSpec, as_of: dt.date) -> tuple[str, list]:
 
 def cohort_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,
                thresholds: LifecycleThresholds | None = None, *, extra: bool = False,
-               contacts: bool = False) -> tuple[str, list]:
+               contacts: bool = False, fast: bool = False) -> tuple[str, list]:
     """One row per customer in the cohort: cust_no, customer_id, first_purchase_at, last_purchase_at,
     purchases, spend (DECIMAL), aov, days_since_last, stage, level_code (+ province when `extra`,
     + phone, receiver, address when `extra` and `contacts`, unmasked). Returns SQL and its bound
     parameters (usable as a sub-query)."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
-    base, bparams = _base(as_of, rules, thresholds, contacts=extra and contacts)
+    base, bparams = _base(as_of, rules, thresholds, contacts=extra and contacts, fast=fast,
+                          province=extra or bool(spec.provinces))
     where, wparams = _conditions(spec, as_of)
     cols = "*" if extra else ", ".join(COHORT_COLUMNS)
     return f"{base}\nSELECT {cols} FROM base WHERE {where}", bparams + wparams
 
 
 def members_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,
-                thresholds: LifecycleThresholds | None = None) -> tuple[str, list]:
-    """SQL selecting just `cust_no` of the cohort's members, and its parameters (for coupons, tags)."""
+                thresholds: LifecycleThresholds | None = None, fast: bool = False) -> tuple[str, list]:
+    """SQL selecting just `cust_no` of the cohort's members, and its parameters (for coupons, tags).
+    Pass `fast=complete_history(db, as_of)` for the fast path."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
-    base, bparams = _base(as_of, rules, thresholds)
+    base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces))
     where, wparams = _conditions(spec, as_of)
     return f"{base}\nSELECT cust_no FROM base WHERE {where}", bparams + wparams
 
@@ -420,7 +449,8 @@ def evaluate(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules |
     level_mix (level_code, members, gmv — all five levels), stage_mix (stage, members, gmv — all five
     stages), sample (the `sample` top-spending members, cohort_sql columns), empty flag."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
-    base, bparams = _base(as_of, rules, thresholds)
+    fast = complete_history(db, as_of)
+    base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces))
     where, wparams = _conditions(spec, as_of)
     rows = db.query(EVALUATE_SQL.format(base=base, where=where), bparams + wparams)
     members, gmv, purchases, buyers = 0, Decimal("0.00"), 0, 0
@@ -440,7 +470,7 @@ def evaluate(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules |
     for mix in (level_mix, stage_mix):
         mix["share"] = [m / members if members else 0.0 for m in mix["members"]]
     if members and sample:
-        sql, params = cohort_sql(spec, as_of, rules, thresholds)
+        sql, params = cohort_sql(spec, as_of, rules, thresholds, fast=fast)
         sample_df = _frame(db, f"SELECT * FROM ({sql}) s ORDER BY spend DESC, cust_no LIMIT ?", params + [int(sample)])
     else:
         sample_df = pd.DataFrame(columns=list(COHORT_COLUMNS))
@@ -556,7 +586,8 @@ def member_list(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRule
             if c not in LIST_COLUMNS:
                 raise KeyedError("cohorts_error_column", value=c, valid=", ".join(LIST_COLUMNS))
     contacts = any(c in CONTACT_COLUMNS for c in cols)
-    sql, params = cohort_sql(spec, as_of, rules, thresholds, extra=True, contacts=contacts)
+    sql, params = cohort_sql(spec, as_of, rules, thresholds, extra=True, contacts=contacts,
+                             fast=complete_history(db, as_of))
     lim = ""
     if limit is not None:
         lim, params = "LIMIT ?", params + [int(limit)]

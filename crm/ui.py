@@ -56,8 +56,12 @@ def _through_app(page_file: str) -> None:
     """On a fresh server, a first request straight to a page URL (a bookmark of /cohorts) is run
     by Streamlit's old `pages/` discovery, without app.py: no shared sidebar, no language switch.
     Route it through app.py, which then opens the page asked for."""
-    from streamlit import runtime
-    if _NAV_READY or not runtime.exists():
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    if _NAV_READY:
+        return
+    ctx = get_script_run_ctx()
+    main = str(getattr(ctx, "main_script_path", "") or "")
+    if not main.replace("\\", "/").endswith("/app.py"):  # a page run on its own (AppTest of one page)
         return
     st.session_state["_goto"] = "pages/" + page_file.replace("\\", "/").rsplit("/", 1)[-1]
     st.switch_page("app.py")

@@ -35,7 +35,8 @@ def cached_basis(data_version: str, as_of: dt.date, rules) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_values(data_version: str, spec: CohortSpec, as_of: dt.date, rules, thresholds) -> dict:
-    sql, params = cohorts.members_sql(spec, as_of, rules, thresholds)
+    sql, params = cohorts.members_sql(spec, as_of, rules, thresholds,
+                                      fast=cohorts.complete_history(ui.db(), as_of))
     return coupons.order_values(ui.db(), sql, params, as_of)
 
 
@@ -292,7 +293,8 @@ def tag_section(db, spec, e, f, thresholds) -> None:
         if st.button(tr("cohortpage_tag_add", members=i18n.fmt_int(e["members"], ui.lang())), key=P + "tag_add"):
             name = new_name if target == tr("cohortpage_tag_new") else target
             try:
-                n = tags.add_to_tag(db, name, cohorts.members_sql(spec, f.as_of, f.rules, thresholds), create=True)
+                n = tags.add_to_tag(db, name, cohorts.members_sql(spec, f.as_of, f.rules, thresholds,
+                                                          fast=f.complete_history), create=True)
                 st.success(tr("tags_added", added=i18n.fmt_int(n, ui.lang()), name=name.strip(),
                               members=i18n.fmt_int(e["members"], ui.lang())))
             except KeyedError as err:
@@ -304,7 +306,8 @@ def tag_section(db, spec, e, f, thresholds) -> None:
                                key=P + "tag_to")
             if st.button(tr("cohortpage_tag_move"), key=P + "tag_move"):
                 try:
-                    n = tags.move_to_tag(db, src, dst, cohorts.members_sql(spec, f.as_of, f.rules, thresholds))
+                    n = tags.move_to_tag(db, src, dst, cohorts.members_sql(spec, f.as_of, f.rules, thresholds,
+                                                          fast=f.complete_history))
                     st.success(tr("tags_moved", moved=i18n.fmt_int(n, ui.lang()), old=src, new=dst))
                 except KeyedError as err:
                     st.warning(err.text(ui.lang()))

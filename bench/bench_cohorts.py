@@ -1,0 +1,82 @@
+"""Cohort, coupon and export timings on the benchmark databases (made by bench_import.py).
+
+    python bench/bench_cohorts.py                       # bench/out/bench_1000000.duckdb
+    python bench/bench_cohorts.py --orders 1000000 10000000
+
+For each preset cohort: evaluate (members, GMV, level/stage mix, sample) and the coupon plan
+(order values, offers, economics, recommendation), median of 3 after a warm-up; a slider move
+(economics + recommendation only, the order values are cached by the page); then the target list
+of up to 200,000 members as CSV, XLSX and TXT. Prints a table.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crm import cohorts, coupons, exports  # noqa: E402
+from crm.db import Database  # noqa: E402
+from crm.summary import default_as_of  # noqa: E402
+
+
+def timed(fn, runs: int = 3) -> float:
+    fn()
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return statistics.median(out) * 1000
+
+
+def once(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--orders", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--db", help="a database file instead of bench/out/bench_<orders>.duckdb")
+    args = ap.parse_args()
+    print("| orders | cohort | members | evaluate | coupon plan | slider move |")
+    print("|---:|---|---:|---:|---:|---:|")
+    exports_rows = []
+    for n in args.orders:
+        path = Path(args.db) if args.db else ROOT / "bench" / "out" / f"bench_{n}.duckdb"
+        db = Database(path)
+        as_of = default_as_of(db)
+        specs = cohorts.presets(db, as_of)
+        for name, spec in specs.items():
+            e = cohorts.evaluate(db, spec, as_of)
+            sql, params = cohorts.members_sql(spec, as_of, fast=cohorts.complete_history(db, as_of))
+            ev = timed(lambda: cohorts.evaluate(db, spec, as_of))
+            plan = timed(lambda: coupons.plan(db, sql, params, as_of))
+            stats = coupons.order_values(db, sql, params, as_of)
+            offers = coupons.candidate_offers(stats)
+            slider = timed(lambda: coupons.recommend(coupons.economics(
+                offers, stats["members"], coupons.Assumptions(redemption_rate=0.1))), 5)
+            print(f"| {n:,} | {name} | {e['members']:,} | {ev:.0f} ms | {plan:.0f} ms | {slider:.1f} ms |")
+        spec = specs["dormant"]
+        frame = {}
+        t_list = once(lambda: frame.setdefault("df", cohorts.member_list(db, spec, as_of, limit=200_000)))
+        df = frame["df"]
+        exports_rows.append((n, len(df), t_list, once(lambda: exports.to_csv_bytes(df)),
+                             once(lambda: exports.to_xlsx_bytes(df, "members")),
+                             once(lambda: exports.to_txt_bytes(df.iloc[:, 0]))))
+        db.close()
+    print()
+    print("| orders | rows exported | member list query | CSV | XLSX | TXT |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for n, rows, q, c, x, t in exports_rows:
+        print(f"| {n:,} | {rows:,} | {q:.0f} ms | {c:.0f} ms | {x:.0f} ms | {t:.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()
