@@ -4,6 +4,7 @@
     python bench/bench_pages.py --orders 1000000 10000000
     python bench/bench_pages.py --db /tmp/copy.duckdb # any database (opened for writing: use a copy)
     python bench/bench_pages.py --pages timing counts --runs 3
+    python bench/bench_pages.py --db /tmp/copy.duckdb --pages counts --queries   # + every query's time
 
 For every page: the median of `--runs` runs (after one warm-up) of everything the page computes
 with the default filters, and with a 90-day date range and a level filter. Prints wall time and
@@ -45,6 +46,51 @@ def timed(fn, runs: int = 5) -> tuple[float, float]:
     return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
 
 
+class _TimedCursor:
+    """Wraps a cursor: records each statement's wall / CPU time (results read in full)."""
+
+    def __init__(self, cur, log: list):
+        self._cur, self._log = cur, log
+
+    def execute(self, sql, params=None):
+        t, c = time.perf_counter(), time.process_time()
+        res = self._cur.execute(sql, params or [])
+        rows, description = res.fetchall(), res.description
+        self._log.append(((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000, " ".join(sql.split())))
+        return _Result(rows, description)
+
+    def close(self):
+        self._cur.close()
+
+
+class _Result:
+    def __init__(self, rows, description):
+        self.rows, self.description = rows, description
+
+    def fetchall(self):
+        return self.rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def df(self):
+        import pandas as pd
+        return pd.DataFrame(self.rows, columns=[d[0] for d in self.description])
+
+
+def query_times(db, fn) -> list[tuple[float, float, str]]:
+    """(wall ms, CPU ms, SQL) of every statement one call of `fn` runs (after a warm-up call)."""
+    fn()
+    log: list = []
+    plain = db.cursor
+    db.cursor = lambda: _TimedCursor(plain(), log)
+    try:
+        fn()
+    finally:
+        db.cursor = plain
+    return log
+
+
 def home(db, as_of):
     summary(db, as_of=as_of)
     data_overview(db)
@@ -65,6 +111,7 @@ def main() -> None:
     ap.add_argument("--db", nargs="+", help="database file(s) to time instead of bench/out/bench_<n>.duckdb")
     ap.add_argument("--pages", nargs="+", default=["home", *PAGES])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--queries", action="store_true", help="also print each query's time (one run per page)")
     args = ap.parse_args()
     paths = ([Path(p) for p in args.db] if args.db
              else [ROOT / "bench" / "out" / f"bench_{n}.duckdb" for n in args.orders])
@@ -91,6 +138,11 @@ def main() -> None:
             row[page] = (timed(lambda: mod.compute(db, f), args.runs),
                          timed(lambda: mod.compute(db, narrow), args.runs))
             print(f"  {path.name} {page}: {row[page]}", file=sys.stderr)
+            if args.queries:
+                for label, flt in (("all", f), ("90 days + levels 1–4", narrow)):
+                    print(f"  {page}, {label}: wall ms / CPU ms / query", file=sys.stderr)
+                    for wall, cpu, sql in query_times(db, lambda: mod.compute(db, flt)):
+                        print(f"    {wall:7.1f} {cpu:7.1f}  {sql[:110]}", file=sys.stderr)
         results[f"{orders:,} orders ({path.name})"] = row
         db.close()
     print(f"load average after: {_load()}", file=sys.stderr)

@@ -16,7 +16,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
@@ -124,9 +124,11 @@ MIGRATIONS: dict[int, list[str]] = {
         # orders. Each table says what it is; crm/filters.py says when a page may read it.
         #
         # Every purchase, sorted by order time, with where it stands in its customer's history:
-        # seq = the customer's n-th purchase (by ordered_at, then order key), prev_at / next_at =
-        # the customer's previous / next purchase, first_at = the customer's first purchase.
-        # Customer columns are NULL for orders without a buyer key.
+        # seq = the customer's n-th purchase (by ordered_at), prev_at / next_at = the customer's
+        # previous / next purchase, first_at = the customer's first purchase. Purchases of one
+        # customer at the same time are numbered in any order: nothing read from this table
+        # depends on which of them comes first (they have the same time). Customer columns are
+        # NULL for orders without a buyer key.
         """CREATE TABLE IF NOT EXISTS purchase_facts (
             cust_no INTEGER, ordered_at TIMESTAMP NOT NULL, spend DECIMAL(18,2) NOT NULL,
             seq INTEGER, prev_at TIMESTAMP, next_at TIMESTAMP, first_at TIMESTAMP
@@ -152,6 +154,14 @@ MIGRATIONS: dict[int, list[str]] = {
             buyers BIGINT)""",
         "REFRESH_CUSTOMER_STATS",
     ],
+    5: [
+        # Also import-maintained (`refresh_customer_stats`): every purchase counted by its order value
+        # (all / with a buyer key), and every buyer by their spend in all (customer_stats).
+        """CREATE TABLE IF NOT EXISTS order_value_counts (spend DECIMAL(18,2) NOT NULL, purchases BIGINT,
+            buyer_purchases BIGINT)""",
+        """CREATE TABLE IF NOT EXISTS buyer_spend_counts (spend DECIMAL(18,2) NOT NULL, buyers BIGINT)""",
+        "REFRESH_DERIVED",
+    ],
 }
 
 COHORT_MONTHS = 12      # cohort_months keeps the cohort month and this many months after it
@@ -173,7 +183,7 @@ PURCHASE_FACTS_SQL = """
            CASE WHEN cust_no IS NOT NULL THEN lead(ordered_at) OVER w END,
            CASE WHEN cust_no IS NOT NULL THEN first_value(ordered_at) OVER w END
     FROM orders WHERE is_purchase
-    WINDOW w AS (PARTITION BY cust_no ORDER BY ordered_at, order_key)
+    WINDOW w AS (PARTITION BY cust_no ORDER BY ordered_at)
     ORDER BY ordered_at
 """
 # "first in a period": the customer's previous purchase is before the period (or there is none)
@@ -212,24 +222,38 @@ BUYER_MONTHS_SQL = """
     WHERE p.prev_at IS NULL OR p.prev_at < date_trunc('month', p.ordered_at)
     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
+# Schema 5.
+ORDER_VALUE_COUNTS_SQL = """
+    INSERT INTO order_value_counts
+    SELECT spend, count(*), count(cust_no) FROM purchase_facts GROUP BY spend ORDER BY spend
+"""
+BUYER_SPEND_COUNTS_SQL = """
+    INSERT INTO buyer_spend_counts SELECT spend, count(*) FROM customer_stats GROUP BY spend ORDER BY spend
+"""
+# Each schema version's derived tables, in the order they are built (later ones read earlier ones).
 DERIVED_TABLES = {4: [("purchase_facts", PURCHASE_FACTS_SQL), ("purchase_hours", PURCHASE_HOURS_SQL),
                       ("cohort_months", COHORT_MONTHS_SQL), ("purchase_gaps", PURCHASE_GAPS_SQL),
-                      ("buyer_months", BUYER_MONTHS_SQL)]}
+                      ("buyer_months", BUYER_MONTHS_SQL)],
+                  5: [("order_value_counts", ORDER_VALUE_COUNTS_SQL), ("buyer_spend_counts", BUYER_SPEND_COUNTS_SQL)]}
+
+
+def _refresh_derived(cur, version: int) -> None:
+    for table, sql in DERIVED_TABLES[version]:
+        cur.execute(f"DELETE FROM {table}")
+        cur.execute(sql)
 
 
 def refresh_customer_stats(cur, schema: int = SCHEMA_VERSION) -> None:
     """Rebuild `customer_stats` and every other table derived from the purchases (schema 4:
-    purchase_facts, purchase_hours, cohort_months, purchase_gaps, buyer_months), inside the
-    caller's transaction. The one place that keeps them in step with `orders`: every write that
-    changes orders calls it. `schema`: the schema being built (a migration to an older version
-    rebuilds only the tables that version has)."""
+    purchase_facts, purchase_hours, cohort_months, purchase_gaps, buyer_months; schema 5:
+    order_value_counts, buyer_spend_counts), inside the caller's transaction. The one place that
+    keeps them in step with `orders`: every write that changes orders calls it. `schema`: the
+    schema being built (a migration to an older version rebuilds only the tables that version has)."""
     cur.execute("DELETE FROM customer_stats")
     cur.execute(CUSTOMER_STATS_SQL)
-    for version, tables in DERIVED_TABLES.items():
+    for version in DERIVED_TABLES:
         if schema >= version:
-            for table, sql in tables:
-                cur.execute(f"DELETE FROM {table}")
-                cur.execute(sql)
+            _refresh_derived(cur, version)
 
 
 def _parse_bytes(text: str) -> int:
@@ -269,21 +293,28 @@ class Database:
     def memory_for(self, file_bytes: int) -> Iterator[None]:
         """Raise DuckDB's memory limit for one big import (a 10M-order export needs more than the
         default 1 GB for its merge), within half the machine's memory; restored afterwards."""
-        base = self._con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-        want = int(file_bytes * 1.5)
-        try:
-            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        except (ValueError, OSError, AttributeError):
-            total = 8 * 2**30
-        want = min(want, total // 2)
-        if want <= _parse_bytes(base):
-            yield
-            return
-        self._con.execute(f"SET memory_limit = '{want // 2**20}MB'")
-        try:
-            yield
-        finally:
-            self._con.execute(f"SET memory_limit = '{base}'")
+        # Under the write lock (imports are serialised anyway; `write()` re-enters it) and on
+        # cursors: the shared connection refuses a second thread ("connection is busy"), and two
+        # imports at once must not restore each other's limit.
+        with self._write_lock:
+            with self.read() as cur:
+                base = cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            want = int(file_bytes * 1.5)
+            try:
+                total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+            except (ValueError, OSError, AttributeError):
+                total = 8 * 2**30
+            want = min(want, total // 2)
+            if want <= _parse_bytes(base):
+                yield
+                return
+            with self.read() as cur:
+                cur.execute(f"SET memory_limit = '{want // 2**20}MB'")
+            try:
+                yield
+            finally:
+                with self.read() as cur:
+                    cur.execute(f"SET memory_limit = '{base}'")
 
     # -- connections -------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -359,6 +390,8 @@ class Database:
                 for statement in MIGRATIONS[version]:
                     if statement == "REFRESH_CUSTOMER_STATS":
                         refresh_customer_stats(cur, version)
+                    elif statement == "REFRESH_DERIVED":   # only the tables this version adds
+                        _refresh_derived(cur, version)
                     else:
                         cur.execute(statement)
                 cur.execute(

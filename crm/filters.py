@@ -3,6 +3,22 @@ date, member levels, provinces, platforms and shops.
 
 `Filters.purchases()` gives the SQL of the purchases in scope, with its bound parameters, for a
 `WITH p AS (…)`. Every analysis starts from it, so a filter means the same thing on every page.
+
+Fast paths. Imports keep tables derived from the purchases (crm/db.py, schemas 3–5:
+customer_stats, purchase_facts, purchase_hours, cohort_months, purchase_gaps, buyer_months,
+order_value_counts, buyer_spend_counts). They
+give exactly what a fresh aggregation over `orders` gives, but only for some filters; the
+properties below say which, and the analyses read them only then:
+- `facts`: no province/platform/shop filter (those would change which purchase is a customer's
+  previous, next or first one). purchase_facts then stands for the purchases, at any as-of date
+  (`purchases()` reads it by itself when the asked columns are there).
+- `complete_history`: the as-of date is on or after the latest order, so per-customer totals
+  (customer_stats) are those up to the as-of date.
+- `all_purchases`: both, and the order date range is the whole history: no start, and the last
+  day on or after the latest order. Every purchase is in scope, except for a level filter.
+- `summaries`: `all_purchases` without a level filter: tables summed over every customer
+  (purchase_hours, cohort_months, purchase_gaps, order_value_counts, buyer_spend_counts) answer.
+`fast=False` switches all of them off (the tests compare both ways on the same data).
 """
 from __future__ import annotations
 
@@ -10,7 +26,10 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from .db import Database
-from .levels import LevelRules, customer_levels_sql
+from .levels import LevelRules, customer_levels_sql, rule_level_sql
+
+# Columns of purchase_facts (crm/db.py): `purchases()` reads it when only these are asked for.
+FACT_COLUMNS = frozenset({"cust_no", "ordered_at", "spend", "seq", "prev_at", "next_at", "first_at"})
 
 
 @dataclass(frozen=True)
@@ -24,12 +43,39 @@ class Filters:
     shops: tuple[str, ...] = ()
     rules: LevelRules = field(default_factory=LevelRules)
     data_last_day: dt.date | None = None    # date of the latest order in the database, if known
+    fast: bool = True                       # False: never read the import-maintained tables
+
+    @property
+    def places(self) -> bool:
+        """A province, platform or shop filter is set."""
+        return bool(self.provinces or self.platforms or self.shops)
+
+    @property
+    def facts(self) -> bool:
+        """purchase_facts may stand for the purchases (no province/platform/shop filter)."""
+        return self.fast and not self.places
 
     @property
     def complete_history(self) -> bool:
         """True when every order in the database is on or before the as-of date, so per-customer
         totals kept by the importer (table customer_stats) equal a fresh aggregation."""
-        return self.data_last_day is not None and self.as_of >= self.data_last_day
+        return self.fast and self.data_last_day is not None and self.as_of >= self.data_last_day
+
+    @property
+    def whole_range(self) -> bool:
+        """The order date range covers every order: no start, last day on or after the latest."""
+        return self.start is None and self.data_last_day is not None and self.last_day >= self.data_last_day
+
+    @property
+    def all_purchases(self) -> bool:
+        """Every purchase in the database is in scope (a level filter aside), with complete
+        histories: customer_stats gives each buyer's purchases, spend, first and last purchase."""
+        return self.facts and self.complete_history and self.whole_range
+
+    @property
+    def summaries(self) -> bool:
+        """`all_purchases` without a level filter: the tables summed over all customers answer."""
+        return self.all_purchases and not self.levels
 
     def customer_levels(self) -> tuple[str, list]:
         """`customer_levels_sql` for these filters (the fast path when history is complete)."""
@@ -57,22 +103,44 @@ class Filters:
                 params.append(list(values))
         return "".join(f" AND {c}" for c in conds), params
 
+    def buyer_levels(self) -> tuple[str, list]:
+        """One row per customer with a purchase up to the as-of date (at least): cust_no and
+        level_code, as `customer_levels()` gives them. With complete history, from customer_stats
+        alone (no customer-sized join with `customers`)."""
+        if not self.complete_history:
+            return self.customer_levels()
+        expr, params = rule_level_sql(self.rules, "b.spend", "b.purchases")
+        return (f"SELECT b.cust_no, coalesce(m.level_code, {expr}) AS level_code "
+                f"FROM customer_stats b LEFT JOIN members m ON m.cust_no = b.cust_no", params)
+
     def level_join(self, alias: str = "o") -> tuple[str, list]:
-        """A JOIN restricting to customers of the chosen levels (empty when all levels)."""
+        """A JOIN restricting to customers of the chosen levels (empty when all levels). Only for
+        rows of buyers (purchases, customer_stats): `buyer_levels()` covers them."""
         if not self.levels:
             return "", []
-        sql, params = self.customer_levels()
+        sql, params = self.buyer_levels()
         return (f" JOIN ({sql}) lv ON lv.cust_no = {alias}.cust_no AND list_contains(?::INTEGER[], lv.level_code)",
                 params + [list(self.levels)])
 
+    def reads_facts(self, columns: str) -> bool:
+        """True when `purchases(columns)` reads purchase_facts rather than orders."""
+        if not self.facts:
+            return False
+        names = [c.strip() for c in columns.split(",")]
+        return all(n.startswith("o.") and n[2:] in FACT_COLUMNS for n in names)
+
     def purchases(self, columns: str = "o.*", dates: bool = True) -> tuple[str, list]:
         """SELECT of the purchases in scope. `dates=False` keeps the level/province/platform/shop
-        filters but takes every purchase up to the as-of date (for histories such as cohorts)."""
+        filters but takes every purchase up to the as-of date (for histories such as cohorts).
+        Reads purchase_facts (the same rows, sorted by time) when it may and has the columns
+        (`o.cust_no`, `o.ordered_at`, `o.spend`, and its own `o.seq`, `o.prev_at`, …)."""
         join, jparams = self.level_join("o")
         if dates:
             where, wparams = self.order_conditions("o")
         else:
             where, wparams = self.with_(start=None, end=None).order_conditions("o")
+        if self.reads_facts(columns):
+            return (f"SELECT {columns} FROM purchase_facts o{join} WHERE TRUE{where}", jparams + wparams)
         return (f"SELECT {columns} FROM orders o{join} WHERE o.is_purchase{where}", jparams + wparams)
 
 

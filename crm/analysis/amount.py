@@ -41,6 +41,16 @@ Definitions (each one tested in tests/unit/test_analysis_amount.py):
   `customer_levels_sql(f.rules, f.as_of)` (exported level, else the level the rules give as of the
   as-of date); per level: purchases, buyers, gmv, 笔单价 avg_order_value = gmv / purchases,
   客单价 avg_spend_per_buyer = gmv / buyers (None without buyers), over the purchases in scope.
+
+Fast paths (same numbers; crm/filters.py says when): with no province/platform/shop filter the
+purchases come from purchase_facts and every figure is computed from counted values — order value
+→ purchases, buyer spend → buyers — instead of every row: sums are DECIMAL sums of value × count in
+SQL, percentiles come from the values at the two positions `quantile_cont` interpolates between
+(`crm.analysis.quantiles`, the same double-precision result), and the Pareto points from the
+cumulative spend of the counted buyer spends (buyers with the same spend are next to each other
+in the ranking, so rank r in such a group has the group's running total minus the spend of those
+ranked after r in it). When every purchase is in scope, the buyers are customer_stats itself, and
+without a level filter both counts are kept by the import (order_value_counts, buyer_spend_counts).
 """
 from __future__ import annotations
 
@@ -50,7 +60,8 @@ import pandas as pd
 
 from ..db import Database
 from ..filters import Filters
-from ..levels import LEVEL_NAMES_ZH
+from ..levels import LEVEL_NAMES_ZH, rule_level_sql
+from .quantiles import POSITIONS_SQL, from_positions
 
 CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
@@ -250,14 +261,120 @@ GROUP BY l.level_code ORDER BY l.level_code
 """
 
 
+# -- fast paths (purchase_facts / customer_stats; see the module docstring) ---------------------------
+# {counted}: `oh` (order value v, purchases n, of them with a buyer key bn) and `bh` (buyer spend v,
+# buyers n) — from {p}, the purchases in scope (cust_no, spend), and {buyers}, one row per buyer in
+# scope (cust_no, spend) …
+COUNTED_CTES = """
+p AS ({p}),
+oh AS (SELECT spend AS v, count(*) AS n, count(cust_no) AS bn FROM p GROUP BY spend),
+bh AS (SELECT spend AS v, count(*) AS n FROM ({buyers}) GROUP BY spend)"""
+# … or, every purchase in scope and no level filter, as the import keeps them counted.
+COUNTED_SUMMARY = """
+oh AS (SELECT spend AS v, purchases AS n, buyer_purchases AS bn FROM order_value_counts),
+bh AS (SELECT spend AS v, buyers AS n FROM buyer_spend_counts)"""
+TOTALS_FAST_SQL = """
+WITH {counted},
+o AS (SELECT coalesce(sum(n), 0) AS purchases, coalesce(sum(v * n), 0)::DECIMAL(38,2) AS gmv,
+             coalesce(sum(bn), 0) AS buyer_purchases, coalesce(sum(v * bn), 0)::DECIMAL(38,2) AS buyer_gmv FROM oh),
+b AS (SELECT coalesce(sum(n), 0) AS buyers FROM bh),
+oq AS ({order_positions}),
+bq AS ({buyer_positions})
+SELECT o.purchases, o.gmv, o.buyer_purchases, o.buyer_gmv, b.buyers,
+       (SELECT list([pos, v]) FROM oq) AS order_q, (SELECT list([pos, v]) FROM bq) AS buyer_q
+FROM o, b
+"""
+BANDS_FAST_SQL = """
+WITH {counted},
+""" + BANDS_CTE + """
+SELECT b.pos, coalesce(sum(h.n), 0) AS n, coalesce(sum(h.v * h.n), 0)::DECIMAL(38,2) AS gmv
+FROM bands b
+LEFT JOIN {hist} h ON (b.lo IS NULL OR h.v >= b.lo) AND (b.hi IS NULL OR h.v < b.hi)
+GROUP BY b.pos ORDER BY b.pos
+"""
+# Buyers with the same spend form a run of ranks upto − n + 1 … upto (ranked by spend, highest
+# first); rank r of that run has the running total cum − v · (upto − r).
+PARETO_FAST_SQL = """
+WITH {bh},
+c AS (
+    SELECT v, n, sum(n) OVER w AS upto, sum(v * n) OVER w AS cum FROM bh
+    WINDOW w AS (ORDER BY v DESC ROWS UNBOUNDED PRECEDING)
+),
+t AS (SELECT sum(n)::BIGINT AS n, sum(v * n) AS total FROM bh HAVING sum(n) > 0),
+targets AS (
+    (SELECT 'curve' AS kind, NULL::INTEGER AS pct, unnest(range((n + ? - 1) // ?, n + 1, (n + ? - 1) // ?)) AS rank FROM t
+     UNION SELECT 'curve', NULL, n FROM t)
+    UNION ALL
+    SELECT 'top', x.pct, (t.n * x.pct + 99) // 100 FROM t, unnest(?::INTEGER[]) AS x(pct)
+)
+SELECT g.kind, g.pct, g.rank, t.n, (c.cum - c.v * (c.upto - g.rank))::DECIMAL(38,2) AS cum_gmv,
+       t.total::DECIMAL(38,2) AS total
+FROM targets g CROSS JOIN t JOIN c ON c.upto - c.n < g.rank AND g.rank <= c.upto
+ORDER BY kind, rank, pct
+"""
+BY_LEVEL_ALL_SQL = """
+WITH placed AS (
+    SELECT * FROM (SELECT coalesce(m.level_code, {rule}) AS level_code, s.purchases, s.spend
+                   FROM customer_stats s LEFT JOIN members m ON m.cust_no = s.cust_no) WHERE TRUE{in_levels}
+)
+SELECT l.level_code, count(x.purchases) AS buyers, coalesce(sum(x.purchases), 0) AS purchases,
+       coalesce(sum(x.spend), 0)::DECIMAL(38,2) AS gmv
+FROM unnest([0, 1, 2, 3, 4]) AS l(level_code)
+LEFT JOIN placed x ON x.level_code = l.level_code
+GROUP BY l.level_code ORDER BY l.level_code
+"""
+
+
+def _buyers_in_scope(f: Filters) -> tuple[str, list]:
+    """One row per buyer in scope (cust_no, spend) — fast paths only: customer_stats when every
+    purchase is in scope, else the purchases in scope per buyer."""
+    if f.all_purchases:
+        join, params = f.level_join("s")
+        return f"SELECT s.cust_no, s.spend FROM customer_stats s{join}", params
+    p_sql, p_params = _scope(f)
+    return (f"SELECT cust_no, sum(spend) AS spend FROM ({p_sql}) x WHERE cust_no IS NOT NULL GROUP BY cust_no",
+            p_params)
+
+
+def _counted(f: Filters) -> tuple[dict, list]:
+    """The {counted} CTEs (`oh`, `bh`) and their parameters."""
+    if f.summaries:
+        return {"counted": COUNTED_SUMMARY}, []
+    p_sql, p_params = _scope(f)
+    if f.all_purchases:
+        b_sql, b_params = _buyers_in_scope(f)
+    else:   # the buyers from p itself
+        b_sql, b_params = "SELECT cust_no, sum(spend) AS spend FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no", []
+    return {"counted": COUNTED_CTES.format(p=p_sql, buyers=b_sql)}, p_params + b_params
+
+
+def _totals_fast(db: Database, f: Filters) -> tuple:
+    parts, params = _counted(f)
+    sql = TOTALS_FAST_SQL.format(
+        **parts, order_positions=POSITIONS_SQL.format(total="(SELECT purchases FROM o)", hist="oh"),
+        buyer_positions=POSITIONS_SQL.format(total="(SELECT buyers FROM b)", hist="bh"))
+    purchases, gmv, b_purchases, b_gmv, buyers, order_pos, buyer_pos = db.query(
+        sql, params + [list(QUANTILES), list(QUANTILES)])[0]
+
+    def q(n, pos):
+        if not n:
+            return None
+        values = {int(k): v for k, v in pos}
+        return [from_positions(int(n), values, x) for x in QUANTILES]
+    return purchases, gmv, b_purchases, b_gmv, buyers, q(purchases, order_pos), q(buyers, buyer_pos)
+
+
 # -- the analyses ----------------------------------------------------------------------------------
 def totals(db: Database, f: Filters) -> dict:
     """Purchases, GMV, buyers, the purchases and GMV of buyers and of orders without a buyer key,
     笔单价 and 客单价, and the percentiles of order value and of buyer spend."""
-    p_sql, p_params = _scope(f)
-    q = ", ".join(str(x) for x in QUANTILES)  # our constants
-    purchases, gmv, b_purchases, b_gmv, buyers, order_q, buyer_q = db.query(
-        TOTALS_SQL.format(p=p_sql, q=q), p_params)[0]
+    if f.facts:
+        purchases, gmv, b_purchases, b_gmv, buyers, order_q, buyer_q = _totals_fast(db, f)
+    else:
+        p_sql, p_params = _scope(f)
+        q = ", ".join(str(x) for x in QUANTILES)  # our constants
+        purchases, gmv, b_purchases, b_gmv, buyers, order_q, buyer_q = db.query(
+            TOTALS_SQL.format(p=p_sql, q=q), p_params)[0]
 
     def pct(values):
         values = values or [None] * len(QUANTILES)
@@ -289,8 +406,12 @@ def order_value_bands(db: Database, f: Filters, edges=ORDER_EDGES) -> pd.DataFra
     (pos, band, label, lo, hi, purchases, share, gmv, gmv_share). Shares are None when the total
     is 0."""
     edges = _check_edges(edges)
-    p_sql, p_params = _scope(f)
-    rows = db.query(ORDER_BANDS_SQL.format(p=p_sql), p_params + [list(edges)])
+    if f.facts:
+        parts, params = _counted(f)
+        rows = db.query(BANDS_FAST_SQL.format(**parts, hist="oh"), params + [list(edges)])
+    else:
+        p_sql, p_params = _scope(f)
+        rows = db.query(ORDER_BANDS_SQL.format(p=p_sql), p_params + [list(edges)])
     return _bands_frame(rows, edges, "purchases")
 
 
@@ -298,8 +419,12 @@ def buyer_spend_bands(db: Database, f: Filters, edges=BUYER_EDGES) -> pd.DataFra
     """Buyers by their spend in scope: one row per band (pos, band, label, lo, hi, buyers, share,
     gmv, gmv_share). Orders without a buyer key are left out."""
     edges = _check_edges(edges)
-    p_sql, p_params = _scope(f)
-    rows = db.query(BUYER_BANDS_SQL.format(p=p_sql), p_params + [list(edges)])
+    if f.facts:
+        parts, params = _counted(f)
+        rows = db.query(BANDS_FAST_SQL.format(**parts, hist="bh"), params + [list(edges)])
+    else:
+        p_sql, p_params = _scope(f)
+        rows = db.query(BUYER_BANDS_SQL.format(p=p_sql), p_params + [list(edges)])
     return _bands_frame(rows, edges, "buyers")
 
 
@@ -309,9 +434,17 @@ def pareto(db: Database, f: Filters, points: int = PARETO_POINTS) -> dict:
     x in TOP_PERCENTS), `buyers` (N) and `gmv` (the GMV of buyers)."""
     if points < 3:
         raise ValueError("points must be at least 3")
-    p_sql, p_params = _scope(f)
     step = points - 2  # the origin and the last rank come on top of the every-s-th ranks
-    rows = db.query(PARETO_SQL.format(p=p_sql), p_params + [list(TOP_PERCENTS), step, step])
+    if f.facts:
+        if f.summaries:
+            bh, b_params = "bh AS (SELECT spend AS v, buyers AS n FROM buyer_spend_counts)", []
+        else:
+            b_sql, b_params = _buyers_in_scope(f)
+            bh = f"bh AS (SELECT spend AS v, count(*) AS n FROM ({b_sql}) GROUP BY spend)"
+        rows = db.query(PARETO_FAST_SQL.format(bh=bh), b_params + [step, step, step, step, list(TOP_PERCENTS)])
+    else:
+        p_sql, p_params = _scope(f)
+        rows = db.query(PARETO_SQL.format(p=p_sql), p_params + [list(TOP_PERCENTS), step, step])
     curve = [(0, 0.0, 0.0)]
     tops = []
     n, total = 0, Decimal(0)
@@ -331,9 +464,15 @@ def pareto(db: Database, f: Filters, points: int = PARETO_POINTS) -> dict:
 def by_level(db: Database, f: Filters) -> pd.DataFrame:
     """Per level 0–4 (five rows): buyers, purchases, gmv, 笔单价 avg_order_value, 客单价
     avg_spend_per_buyer (None where a level has no buyers). Buyers' purchases only."""
-    p_sql, p_params = _scope(f)
-    lv_sql, lv_params = f.customer_levels()
-    rows = db.query(BY_LEVEL_SQL.format(p=p_sql, lv=lv_sql), p_params + lv_params)
+    if f.all_purchases:
+        rule, rule_params = rule_level_sql(f.rules, "s.spend", "s.purchases")
+        in_levels, in_params = ("", []) if not f.levels else (" AND list_contains(?::INTEGER[], level_code)",
+                                                               [list(f.levels)])
+        rows = db.query(BY_LEVEL_ALL_SQL.format(rule=rule, in_levels=in_levels), rule_params + in_params)
+    else:
+        p_sql, p_params = _scope(f)
+        lv_sql, lv_params = f.buyer_levels() if f.facts else f.customer_levels()
+        rows = db.query(BY_LEVEL_SQL.format(p=p_sql, lv=lv_sql), p_params + lv_params)
     return pd.DataFrame([{
         "level_code": int(code), "level_name_zh": LEVEL_NAMES_ZH[str(code)], "buyers": int(buyers),
         "purchases": int(purchases), "gmv": gmv, "avg_order_value": _div(gmv, purchases),

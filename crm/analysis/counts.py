@@ -38,6 +38,14 @@ Definitions (each one tested in tests/unit/test_analysis_counts.py):
   as-of date); sorted by spend, then purchases, then customer id; at most `SILENT_LIMIT` rows are
   returned (limited in SQL), with the total number of such buyers and their combined GMV. Level =
   the level as of the as-of date (`customer_levels_sql`: exported level first, else the rules).
+
+Fast paths (same numbers; crm/filters.py says when): with no province/platform/shop filter the
+purchases come from purchase_facts, where each purchase carries its number in the customer's
+history (`seq`) and the customer's previous purchase: without a range start, a buyer's k-th
+purchase in scope is their k-th purchase ever, so the funnel is a count of purchases with seq = k
+and the median of their gaps (from the counted gaps, `crm.analysis.quantiles`). When every
+purchase is in scope, each buyer's count, spend and last purchase are customer_stats', and without
+a level filter the funnel comes from the import's counted gaps (purchase_gaps).
 """
 from __future__ import annotations
 
@@ -45,8 +53,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from ..db import Database
+from ..db import GAP_STEPS, Database
 from ..filters import Filters
+from .quantiles import quantile_cont
 
 CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
@@ -99,23 +108,43 @@ def _funnel_columns(steps: int) -> str:
     return ", ".join(cols)
 
 
+# Fast: every purchase in scope, each buyer's totals from customer_stats ({join}: level filter).
+BY_COUNT_ALL_SQL = """
+WITH per_buyer AS (SELECT s.purchases, s.spend AS gmv FROM customer_stats s{join}),
+by_count AS (
+    SELECT purchases, count(*) AS buyers, sum(gmv)::DECIMAL(38,2) AS gmv FROM per_buyer GROUP BY purchases
+),
+totals AS ({totals})
+SELECT b.purchases, b.buyers, b.gmv, t.all_purchases, t.all_gmv
+FROM totals t LEFT JOIN by_count b ON true
+ORDER BY b.purchases
+"""
+TOTALS_ALL = ("SELECT coalesce(sum(purchases), 0) AS all_purchases, coalesce(sum(gmv), 0)::DECIMAL(38,2) AS all_gmv "
+              "FROM purchase_hours")
+TOTALS_BUYERS = ("SELECT coalesce(sum(purchases * buyers), 0) AS all_purchases, "
+                 "coalesce(sum(gmv), 0)::DECIMAL(38,2) AS all_gmv FROM by_count")
+
+# Fast funnel: purchases with seq 1 … steps in scope (no range start), counted by gap length.
+FUNNEL_FACTS_SQL = """
+WITH p AS ({scope})
+SELECT seq, ordered_at::DATE - prev_at::DATE AS gap, count(*) AS n FROM p
+WHERE seq <= ? GROUP BY ALL ORDER BY seq, gap NULLS FIRST
+"""
+FUNNEL_SUMMARY_SQL = """
+SELECT 1 AS seq, NULL AS gap, count(*) AS n FROM customer_stats
+UNION ALL
+SELECT step, gap, n FROM purchase_gaps WHERE step BETWEEN 2 AND ?
+ORDER BY seq, gap NULLS FIRST
+"""
+
 # Repeat buyers in scope whose last purchase up to the as-of date is more than N days old.
 SILENT_SQL = """
-WITH p AS ({scope}),
-h AS ({history}),
-per_buyer AS (
-    SELECT cust_no, count(*) AS purchases, sum(spend) AS spend FROM p WHERE cust_no IS NOT NULL
-    GROUP BY cust_no HAVING count(*) >= ?
-),
-last_purchase AS (   -- the last purchase up to the as-of date, even after the range end
-    SELECT cust_no, max(ordered_at) AS last_at FROM h
-    WHERE cust_no IN (SELECT cust_no FROM per_buyer) GROUP BY cust_no
-),
+WITH {buyers},
 silent AS (
-    SELECT b.cust_no, b.purchases, b.spend, l.last_at::DATE AS last_purchase,
-           ?::DATE - l.last_at::DATE AS days_since_last
-    FROM per_buyer b JOIN last_purchase l USING (cust_no)
-    WHERE ?::DATE - l.last_at::DATE > ?
+    SELECT b.cust_no, b.purchases, b.spend, b.last_at::DATE AS last_purchase,
+           ?::DATE - b.last_at::DATE AS days_since_last
+    FROM buyer_last b
+    WHERE ?::DATE - b.last_at::DATE > ?
 ),
 top AS (
     SELECT s.*, c.customer_id, count(*) OVER () AS total, sum(s.spend) OVER ()::DECIMAL(38,2) AS total_gmv
@@ -129,6 +158,22 @@ SELECT t.customer_id, t.purchases, t.spend, t.last_purchase, t.days_since_last, 
 FROM top t LEFT JOIN lv ON lv.cust_no = t.cust_no
 ORDER BY t.spend DESC, t.purchases DESC, t.customer_id
 """
+SILENT_LIVE = """p AS ({scope}),
+h AS ({history}),
+per_buyer AS (
+    SELECT cust_no, count(*) AS purchases, sum(spend) AS spend FROM p WHERE cust_no IS NOT NULL
+    GROUP BY cust_no HAVING count(*) >= ?
+),
+last_purchase AS (   -- the last purchase up to the as-of date, even after the range end
+    SELECT cust_no, max(ordered_at) AS last_at FROM h
+    WHERE cust_no IN (SELECT cust_no FROM per_buyer) GROUP BY cust_no
+),
+buyer_last AS (SELECT b.cust_no, b.purchases, b.spend, l.last_at FROM per_buyer b JOIN last_purchase l USING (cust_no))"""
+# Fast: every purchase in scope, customer_stats has each buyer's count, spend and last purchase.
+SILENT_ALL = """buyer_last AS (
+    SELECT s.cust_no, s.purchases, s.spend, s.last_purchase_at AS last_at FROM customer_stats s{join}
+    WHERE s.purchases >= ?
+)"""
 
 
 # -- helpers -----------------------------------------------------------------------------------------
@@ -155,8 +200,12 @@ def by_count(db: Database, f: Filters) -> tuple[pd.DataFrame, dict]:
     buyers, buyer_share, gmv, gmv_share, avg_order_value (笔单价), avg_spend_per_buyer (客单价);
     money and ratios Decimal. Also the totals: buyers, repeat buyers, purchases and GMV in scope,
     and the purchases / GMV of orders without a buyer key."""
-    scope, params = f.purchases("o.cust_no, o.spend")
-    rows = db.query(BY_COUNT_SQL.format(scope=scope), params)
+    if f.all_purchases:
+        join, params = f.level_join("s")
+        rows = db.query(BY_COUNT_ALL_SQL.format(join=join, totals=TOTALS_BUYERS if f.levels else TOTALS_ALL), params)
+    else:
+        scope, params = f.purchases("o.cust_no, o.spend")
+        rows = db.query(BY_COUNT_SQL.format(scope=scope), params)
     all_purchases, all_gmv = (int(rows[0][3]), rows[0][4]) if rows else (0, Decimal(0))
     counted = [(int(n), int(k), g) for n, k, g, _, _ in rows if n is not None]
     buyers = sum(k for _, k, _ in counted)
@@ -201,9 +250,23 @@ def funnel(db: Database, f: Filters, steps: int = FUNNEL_STEPS) -> pd.DataFrame:
     (of the previous step), median_days from the (k−1)-th to the k-th purchase (None at step 1 and
     where nobody got there)."""
     steps = int(steps)
-    scope, params = f.purchases("o.cust_no, o.ordered_at")
-    row = db.query(FUNNEL_SQL.format(scope=scope, steps=steps, columns=_funnel_columns(steps)), params)[0]
-    got = {k: (int(row[2 * (k - 1)]), row[2 * (k - 1) + 1]) for k in range(1, steps + 1)}
+    if f.facts and f.start is None:
+        if f.summaries and steps <= GAP_STEPS:
+            rows = db.query(FUNNEL_SUMMARY_SQL, [steps])
+        else:
+            scope, params = f.purchases("o.cust_no, o.ordered_at, o.prev_at, o.seq")
+            rows = db.query(FUNNEL_FACTS_SQL.format(scope=scope), params + [steps])
+        counted: dict[int, list] = {}
+        for seq, gap, n in rows:
+            counted.setdefault(int(seq), []).append((gap, int(n)))
+        got = {}
+        for k, pairs in counted.items():
+            median = None if k == 1 else quantile_cont([(int(g), n) for g, n in pairs], 0.5)
+            got[k] = (sum(n for _, n in pairs), median)
+    else:
+        scope, params = f.purchases("o.cust_no, o.ordered_at")
+        row = db.query(FUNNEL_SQL.format(scope=scope, steps=steps, columns=_funnel_columns(steps)), params)[0]
+        got = {k: (int(row[2 * (k - 1)]), row[2 * (k - 1) + 1]) for k in range(1, steps + 1)}
     first = got.get(1, (0, None))[0]
     records, prev = [], None
     for k in range(1, steps + 1):
@@ -233,11 +296,16 @@ def silent_repeat(db: Database, f: Filters, min_purchases: int = DEFAULT_MIN_PUR
     combined spend in scope), rows (DataFrame of at most `limit`: customer_id, purchases, spend,
     last_purchase, days_since_last, level_code)}."""
     min_purchases, min_days = max(1, int(min_purchases)), max(0, int(min_days))
-    scope, params = f.purchases("o.cust_no, o.spend")
-    history, hparams = f.purchases("o.cust_no, o.ordered_at", dates=False)
-    levels, lparams = f.customer_levels()
-    sql = SILENT_SQL.format(scope=scope, history=history, levels=levels)
-    rows = db.query(sql, params + hparams + [min_purchases, f.as_of, f.as_of, min_days, int(limit)] + lparams)
+    levels, lparams = f.buyer_levels()   # the silent buyers are buyers
+    if f.all_purchases:
+        join, params = f.level_join("s")
+        buyers = SILENT_ALL.format(join=join)
+    else:
+        scope, params = f.purchases("o.cust_no, o.spend")
+        history, hparams = f.purchases("o.cust_no, o.ordered_at", dates=False)
+        buyers, params = SILENT_LIVE.format(scope=scope, history=history), params + hparams
+    sql = SILENT_SQL.format(buyers=buyers, levels=levels)
+    rows = db.query(sql, params + [min_purchases, f.as_of, f.as_of, min_days, int(limit)] + lparams)
     df = _frame([dict(zip(SILENT_COLUMNS, r[:6])) for r in rows], SILENT_COLUMNS)
     if len(df):
         df["purchases"] = df["purchases"].astype("int64")

@@ -18,6 +18,14 @@ Definitions (DESIGN.md):
   every member known as of the as-of date (the sidebar's level/province/platform/shop filters do
   not apply: thresholds apply to everyone). Moving up / down: proposed level above / below the
   current one. Saving the rules changes the level only of members without an exported level.
+
+Fast paths (same numbers; crm/filters.py says when): with complete history and no province/
+platform/shop filter, members per level need no join of all customers with their totals: buyers
+are customer_stats (with their exported level, if any), every other known customer is either in
+a member export with a level or has the level the rules give to no purchase at all. When every
+purchase is in scope, the buyers' figures come from customer_stats too, and the level mix from
+buyer_months (buyers of each month by their purchases and spend in all) unless exported levels
+exist; otherwise purchase_facts counts a buyer in a month on their first purchase in it.
 """
 from __future__ import annotations
 
@@ -80,6 +88,93 @@ GROUP BY ALL
 ORDER BY 1, 2
 """
 
+# Fast members per level (complete history, no province/platform/shop filter): buyers from
+# customer_stats, known customers without a purchase from a member export's level or else the
+# level the rules give to nothing bought ({rule0}); {rule} over s.spend / s.purchases.
+MEMBERS_FAST = """
+b AS (
+    SELECT s.cust_no, coalesce(m.level_code, {rule}) AS level_code, m.level_code IS NOT NULL AS exported,
+           s.purchases, s.spend
+    FROM customer_stats s LEFT JOIN members m ON m.cust_no = s.cust_no
+),
+known AS (SELECT count(*) AS n FROM customers c WHERE c.in_members OR c.first_order_at < ?::DATE + INTERVAL 1 DAY),
+exported AS (   -- in a member export with a level, no purchase
+    SELECT m.level_code, count(*) AS n FROM members m
+    WHERE m.level_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customer_stats s WHERE s.cust_no = m.cust_no)
+    GROUP BY 1
+),
+others AS (
+    SELECT {rule0} AS level_code,
+           (SELECT n FROM known) - (SELECT count(*) FROM b) - (SELECT coalesce(sum(n), 0) FROM exported) AS n
+),
+member_counts AS (
+    SELECT level_code, sum(members) AS members, sum(from_export) AS from_export FROM (
+        SELECT level_code, count(*) AS members, count(*) FILTER (WHERE exported) AS from_export FROM b GROUP BY 1
+        UNION ALL SELECT level_code, n, n FROM exported
+        UNION ALL SELECT level_code, n, 0 FROM others
+    ) WHERE TRUE{in_levels}
+    GROUP BY 1
+)"""
+# … buyers when every purchase is in scope: customer_stats itself (b above) …
+BUYERS_ALL = """
+buyers AS (
+    SELECT level_code, count(*) AS buyers, sum(purchases) AS purchases, sum(spend) AS gmv,
+           count(*) FILTER (WHERE purchases >= 2) AS repeat_buyers
+    FROM b WHERE TRUE{in_levels} GROUP BY 1
+),
+totals AS ({totals})"""
+TOTALS_ALL = ("SELECT coalesce(sum(purchases), 0) AS purchases, coalesce(sum(gmv), 0)::DECIMAL(38,2) AS gmv "
+              "FROM purchase_hours")
+TOTALS_BUYERS = ("SELECT coalesce(sum(purchases), 0) AS purchases, coalesce(sum(gmv), 0)::DECIMAL(38,2) AS gmv "
+                 "FROM buyers")
+# … else the purchases in scope per buyer, with the buyer's level.
+BUYERS_SCOPE = """
+p AS ({p}),
+lvb AS ({lvb}),
+per_buyer AS (
+    SELECT cust_no, count(*) AS purchases, sum(spend) AS gmv FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no
+),
+buyers AS (
+    SELECT lvb.level_code, count(*) AS buyers, sum(x.purchases) AS purchases, sum(x.gmv) AS gmv,
+           count(*) FILTER (WHERE x.purchases >= 2) AS repeat_buyers
+    FROM per_buyer x JOIN lvb ON lvb.cust_no = x.cust_no
+    GROUP BY 1
+),
+totals AS (SELECT count(*) AS purchases, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv FROM p)"""
+BY_LEVEL_FAST_SQL = """
+WITH {members},
+{buyers}
+SELECT l.level_code, coalesce(m.members, 0) AS members, coalesce(m.from_export, 0) AS from_export,
+       coalesce(b.buyers, 0) AS buyers, coalesce(b.purchases, 0) AS purchases,
+       coalesce(b.gmv, 0)::DECIMAL(38,2) AS gmv, coalesce(b.repeat_buyers, 0) AS repeat_buyers,
+       t.purchases AS all_purchases, t.gmv AS all_gmv
+FROM unnest([0, 1, 2, 3, 4]) AS l(level_code)
+CROSS JOIN totals t
+LEFT JOIN member_counts m ON m.level_code = l.level_code
+LEFT JOIN buyers b ON b.level_code = l.level_code
+ORDER BY l.level_code
+"""
+
+# Level mix, fast: buyer_months when every purchase is in scope and no member export gives levels
+# ({rule} over spend / purchases) …
+MIX_COUNTED_SQL = """
+SELECT month, level_code, sum(buyers) AS buyers
+FROM (SELECT month, {rule} AS level_code, buyers FROM buyer_months) WHERE TRUE{in_levels}
+GROUP BY ALL ORDER BY 1, 2
+"""
+# … or purchase_facts: a buyer counts in a month on their first purchase in it (within the range).
+MIX_FACTS_SQL = """
+WITH p AS ({p}),
+lvb AS ({lvb})
+SELECT date_trunc('month', p.ordered_at)::DATE AS month, lvb.level_code, count(*) AS buyers
+FROM p JOIN lvb ON lvb.cust_no = p.cust_no
+WHERE p.prev_at IS NULL OR p.prev_at < {period_start}
+GROUP BY ALL
+ORDER BY 1, 2
+"""
+
+EXPORTED_LEVELS_SQL = "SELECT count(*) > 0 FROM members WHERE level_code IS NOT NULL"
+
 # Every member known as of the as-of date: rule level under the rules in force and under the
 # proposed ones ({proposed}: the proposed rules' CASE expression over lv.spend / lv.purchases).
 WHAT_IF_BASE = """
@@ -133,11 +228,14 @@ def by_level(db: Database, f: Filters) -> tuple[pd.DataFrame, dict, dict]:
     """Per level 0–4 (all five rows): members, buyers, purchases, GMV and its share, 笔单价, 客单价,
     repeat buyers and repurchase rate. Money stays Decimal. Also where levels come from
     ({export, rules}) and the purchases/GMV of orders without a buyer key."""
-    p_sql, p_params = f.purchases("o.cust_no, o.spend")
-    lv_sql, lv_params = f.customer_levels()
-    scope, scope_params = _member_scope(f)
-    sql = BY_LEVEL_SQL.format(p=p_sql, lv=lv_sql, scope=scope)
-    rows = db.query(sql, p_params + lv_params + [f.as_of] + scope_params)
+    if f.facts and f.complete_history:
+        rows = db.query(*_by_level_fast(f))
+    else:
+        p_sql, p_params = f.purchases("o.cust_no, o.spend")
+        lv_sql, lv_params = f.customer_levels()
+        scope, scope_params = _member_scope(f)
+        sql = BY_LEVEL_SQL.format(p=p_sql, lv=lv_sql, scope=scope)
+        rows = db.query(sql, p_params + lv_params + [f.as_of] + scope_params)
     records, source = [], {"export": 0, "rules": 0}
     all_purchases, all_gmv = (rows[0][7], rows[0][8]) if rows else (0, Decimal(0))
     for code, members, from_export, buyers, purchases, gmv, repeat, _, _ in rows:
@@ -161,12 +259,49 @@ def by_level(db: Database, f: Filters) -> tuple[pd.DataFrame, dict, dict]:
     return df, source, totals
 
 
+def _in_levels(f: Filters, col: str = "level_code") -> tuple[str, list]:
+    if not f.levels:
+        return "", []
+    return f" AND list_contains(?::INTEGER[], {col})", [list(f.levels)]
+
+
+def _by_level_fast(f: Filters) -> tuple[str, list]:
+    """BY_LEVEL_FAST_SQL and its parameters (complete history, no province/platform/shop filter)."""
+    rule, rule_params = rule_level_sql(f.rules, "s.spend", "s.purchases")
+    rule0, rule0_params = rule_level_sql(f.rules, "0::DECIMAL(18,2)", "0::INTEGER")
+    in_levels, in_params = _in_levels(f)
+    members = MEMBERS_FAST.format(rule=rule, rule0=rule0, in_levels=in_levels)
+    params = rule_params + [f.as_of] + rule0_params + in_params
+    if f.all_purchases:
+        buyers = BUYERS_ALL.format(in_levels=in_levels, totals=TOTALS_BUYERS if f.levels else TOTALS_ALL)
+        params += in_params
+    else:
+        p_sql, p_params = f.purchases("o.cust_no, o.spend")
+        lvb, lvb_params = f.buyer_levels()
+        buyers = BUYERS_SCOPE.format(p=p_sql, lvb=lvb)
+        params += p_params + lvb_params
+    return BY_LEVEL_FAST_SQL.format(members=members, buyers=buyers), params
+
+
 def level_mix(db: Database, f: Filters) -> pd.DataFrame:
     """Per month of the date range: buyers of that month by their level as of the as-of date, and
     their share of the month's buyers (a chart frame: month, level_code, buyers, share)."""
-    p_sql, p_params = f.purchases("o.cust_no, o.ordered_at")
-    lv_sql, lv_params = f.customer_levels()
-    df = db.query_df(MIX_SQL.format(p=p_sql, lv=lv_sql), p_params + lv_params)
+    if f.all_purchases and not db.scalar(EXPORTED_LEVELS_SQL):
+        rule, rule_params = rule_level_sql(f.rules, "spend", "purchases")
+        in_levels, in_params = _in_levels(f)
+        df = db.query_df(MIX_COUNTED_SQL.format(rule=rule, in_levels=in_levels), rule_params + in_params)
+    elif f.facts:
+        p_sql, p_params = f.purchases("o.cust_no, o.ordered_at, o.prev_at")
+        lvb, lvb_params = f.buyer_levels()
+        if f.start is None:
+            start, start_params = "date_trunc('month', p.ordered_at)", []
+        else:
+            start, start_params = "greatest(date_trunc('month', p.ordered_at), ?::TIMESTAMP)", [f.start]
+        df = db.query_df(MIX_FACTS_SQL.format(p=p_sql, lvb=lvb, period_start=start), p_params + lvb_params + start_params)
+    else:
+        p_sql, p_params = f.purchases("o.cust_no, o.ordered_at")
+        lv_sql, lv_params = f.customer_levels()
+        df = db.query_df(MIX_SQL.format(p=p_sql, lv=lv_sql), p_params + lv_params)
     if df.empty:
         return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "level_code": pd.Series(dtype="int64"),
                              "buyers": pd.Series(dtype="int64"), "share": pd.Series(dtype="float64")})

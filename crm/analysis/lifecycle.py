@@ -31,7 +31,10 @@ Definitions (DESIGN.md; the segment rules themselves live in `crm/segments.py`):
   table are counted (with a date range: customers with a purchase in the range, at every month end).
   Computed in one query without expanding customers × month ends: per purchase day, bit masks say
   which month ends it keeps the customer within each threshold (see `MOVEMENT_SQL`); a customer's
-  masks are OR-ed over their purchases, and only purchases late enough to matter are read.
+  masks are OR-ed over their purchases, and only purchases late enough to matter are read. With no
+  province/platform/shop filter, purchase_facts knows each purchase's next one, so a purchase's
+  mask is cut to the month ends where it is the customer's latest: no grouping by customer
+  (`MOVEMENT_FACTS_SQL`; the same counts, tests/unit/test_fast_paths.py).
 - Invalid thresholds or cut points (negative, not rising) are reported in `problems` (message keys
   from `crm/segments.py`) and the defaults are used instead.
 """
@@ -94,6 +97,31 @@ recent AS (
 ),
 within AS (SELECT masks, count(*) AS customers FROM recent GROUP BY masks),
 bought AS (   -- customers by the day of their first purchase (days after `base`; 0: on or before it)
+    SELECT greatest(first_purchase_at::DATE - ?::DATE, 0) AS day, count(*) AS customers FROM c GROUP BY 1
+)
+SELECT 'within' AS part, masks, customers FROM within
+UNION ALL
+SELECT 'bought', day, customers FROM bought
+"""
+
+# The same from purchase_facts (no province/platform/shop filter), without grouping by customer:
+# a purchase is a customer's latest up to month end k exactly when k is before their next purchase
+# (`next_at`), so masking its lut entry with `?` (`movement_next_lut`: the month ends before a day)
+# leaves the bits of the month ends where it decides the customer's stage. Every customer has one
+# such purchase per month end, so counting masks over purchases counts customers.
+MOVEMENT_FACTS_SQL = """
+WITH c AS ({customers}),
+h AS ({history}),
+within AS (
+    SELECT list_extract(?::BIGINT[], (ordered_at::DATE - ?::DATE) + 1)
+           & CASE WHEN next_at IS NULL OR next_at::DATE > ?::DATE THEN -1
+                  ELSE list_extract(?::BIGINT[], (next_at::DATE - ?::DATE) + 1) END AS masks,
+           count(*) AS customers
+    FROM h WHERE cust_no IS NOT NULL AND ordered_at >= ?::DATE + INTERVAL 1 DAY
+      AND (next_at IS NULL OR next_at >= ?::DATE + INTERVAL 1 DAY){in_range}
+    GROUP BY 1
+),
+bought AS (
     SELECT greatest(first_purchase_at::DATE - ?::DATE, 0) AS day, count(*) AS customers FROM c GROUP BY 1
 )
 SELECT 'within' AS part, masks, customers FROM within
@@ -278,6 +306,19 @@ def movement_lut(ends: list[dt.date], thresholds: LifecycleThresholds) -> tuple[
     return base, [int(v) for v in packed]
 
 
+def movement_next_lut(ends: list[dt.date], base: dt.date) -> list[int]:
+    """For a next purchase on day base + i: the bits (every threshold, as in `movement_lut`) of
+    the month ends before that day — those at which the purchase before it is the latest."""
+    n = len(ends)
+    end_days = np.array([e.toordinal() for e in ends], dtype=np.int64)
+    days = np.arange(base.toordinal(), ends[-1].toordinal() + 1, dtype=np.int64)
+    before = (np.int64(1) << np.searchsorted(end_days, days, side="left")) - 1
+    packed = np.zeros(len(days), dtype=np.int64)
+    for j in range(5):
+        packed |= before << (n * j)
+    return [int(v) for v in packed]
+
+
 def movement(db: Database, f: Filters, thresholds: LifecycleThresholds,
              months: int = MOVEMENT_MONTHS) -> pd.DataFrame:
     """Customers per stage at each of the last `months` month ends: month_end, stage, customers
@@ -290,8 +331,14 @@ def movement(db: Database, f: Filters, thresholds: LifecycleThresholds,
     if has_range(f):
         p_sql, r_params = f.purchases("o.cust_no")
         in_range = f" AND cust_no IN (SELECT cust_no FROM ({p_sql}) p)"
-    rows = db.query(MOVEMENT_SQL.format(customers=customers, history=history, in_range=in_range),
-                    c_params + h_params + [lut, base, base] + r_params + [base])
+    if f.facts:
+        history, h_params = f.purchases("o.cust_no, o.ordered_at, o.next_at", dates=False)
+        rows = db.query(MOVEMENT_FACTS_SQL.format(customers=customers, history=history, in_range=in_range),
+                        c_params + h_params + [lut, base, ends[-1], movement_next_lut(ends, base), base, base,
+                                               ends[0]] + r_params + [base])
+    else:
+        rows = db.query(MOVEMENT_SQL.format(customers=customers, history=history, in_range=in_range),
+                        c_params + h_params + [lut, base, base] + r_params + [base])
     # within[j][k]: customers whose days since last purchase at month end k are ≤ threshold j;
     # within[4][k]: customers with a purchase by month end k
     parts: dict[str, tuple[list, list]] = {"within": ([], []), "bought": ([], [])}

@@ -32,6 +32,16 @@ Rules worth knowing (each one tested in tests/unit/test_analysis_timing.py):
   so every gap is ≥ 1 day and a buyer needs purchases on two different days to have a gap.
   Median and P80 use DuckDB `quantile_cont` (linear interpolation between neighbouring gaps).
   Histogram: weekly bars 1–7, 8–14, … 358–364 and one open bar for gaps of 365 days or more.
+
+Fast paths (same numbers, see crm/filters.py): with no province/platform/shop filter, the
+purchases come from purchase_facts, where each purchase knows the customer's previous purchase
+(`prev_at`) and first purchase (`first_at`): a buyer is counted in a period on their first purchase
+in it (the previous one is before the period, or before the range start), so buyers per period need
+no count(DISTINCT). Without a level filter either, the import's summaries answer: purchase_hours
+(trend, weekday × hour, new vs returning), cohort_months (retention) and purchase_gaps (usage
+cycle, whose median and P80 `crm.analysis.quantiles` computes from the counted gaps exactly as
+`quantile_cont` would); days since last purchase come from customer_stats when the as-of date and
+the range end are on or after the latest order.
 """
 from __future__ import annotations
 
@@ -40,8 +50,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ..db import Database
+from ..db import COHORT_MONTHS, Database
 from ..filters import Filters
+from .quantiles import quantile_cont
 
 GRAINS = ("day", "week", "month")
 MIN_PERIODS_FOR_PEAKS = 6
@@ -128,20 +139,11 @@ def _label_festivals(trend: pd.DataFrame, events: list[dict]) -> list[str]:
 
 # -- trend: GMV, purchases and buyers per day / week / month --------------------------------------
 TREND_SQL = """
-WITH p AS ({scope}),
-span AS (   -- first day in scope: the range start, else the first purchase
-    SELECT coalesce(?::DATE, min(ordered_at)::DATE) AS first_day, ?::DATE AS last_day
-    FROM p HAVING count(*) > 0
-),
+WITH {sources},
 periods AS (
     SELECT unnest(generate_series(date_trunc('{grain}', first_day), date_trunc('{grain}', last_day),
                                   INTERVAL 1 {grain}))::DATE AS period, first_day, last_day
     FROM span
-),
-sales AS (
-    SELECT date_trunc('{grain}', ordered_at)::DATE AS period, sum(spend) AS gmv, count(*) AS purchases,
-           count(DISTINCT cust_no) AS buyers
-    FROM p GROUP BY 1
 ),
 series AS (
     SELECT s.period, (s.period + INTERVAL 1 {grain} - INTERVAL 1 DAY)::DATE AS period_end,
@@ -163,14 +165,65 @@ ORDER BY period
 """
 
 
+# The {sources} of TREND_SQL: `span` (first and last day in scope, no row when nothing is in
+# scope) and `sales` (period, gmv, purchases, buyers), from the purchases in scope …
+TREND_LIVE = """
+p AS ({scope}),
+span AS (   -- first day in scope: the range start, else the first purchase
+    SELECT coalesce(?::DATE, min(ordered_at)::DATE) AS first_day, ?::DATE AS last_day
+    FROM p HAVING count(*) > 0
+),
+sales AS (
+    SELECT date_trunc('{grain}', ordered_at)::DATE AS period, sum(spend) AS gmv, count(*) AS purchases,
+           count(DISTINCT cust_no) AS buyers
+    FROM p GROUP BY 1
+)"""
+# … from purchase_facts: a buyer counts on their first purchase in the period (within the range) …
+TREND_FACTS = """
+p AS ({scope}),
+span AS (
+    SELECT coalesce(?::DATE, min(ordered_at)::DATE) AS first_day, ?::DATE AS last_day
+    FROM p HAVING count(*) > 0
+),
+sales AS (
+    SELECT date_trunc('{grain}', ordered_at)::DATE AS period, sum(spend) AS gmv, count(*) AS purchases,
+           count(*) FILTER (WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < {period_start})) AS buyers
+    FROM p GROUP BY 1
+)"""
+# … or from the import's purchases per day and hour (every purchase in scope, no level filter).
+TREND_SUMMARY = """
+h AS (SELECT day, gmv, purchases, {grain}_buyers AS buyers FROM purchase_hours WHERE day <= ?::DATE),
+span AS (SELECT min(day) AS first_day, ?::DATE AS last_day FROM h HAVING count(*) > 0),
+sales AS (
+    SELECT date_trunc('{grain}', day)::DATE AS period, sum(gmv) AS gmv, sum(purchases) AS purchases,
+           sum(buyers) AS buyers
+    FROM h GROUP BY 1
+)"""
+
+
+def _period_start(f: Filters, grain: str) -> tuple[str, list]:
+    """SQL for where a purchase's period starts, cut at the range start (purchase_facts rows)."""
+    if f.start is None:
+        return f"date_trunc('{grain}', ordered_at)", []
+    return f"greatest(date_trunc('{grain}', ordered_at), ?::TIMESTAMP)", [f.start]
+
+
 def trend(db: Database, f: Filters, grain: str = "month") -> pd.DataFrame:
     """Per period: period (first day), period_end, gmv (Decimal), purchases, buyers, complete,
     peak, off_season, festivals (comma-separated keys). Empty when nothing is in scope."""
     grain = _check_grain(grain)
-    scope, params = _scope(f)
-    sql = TREND_SQL.format(scope=scope, grain=grain)
-    df = _frame(db, sql, params + [f.start, f.last_day, PEAK_Q, OFF_Q,
-                                   MIN_PERIODS_FOR_PEAKS, MIN_PERIODS_FOR_PEAKS])
+    if f.summaries:
+        sources, params = TREND_SUMMARY.format(grain=grain), [f.last_day, f.last_day]
+    elif f.facts:
+        scope, sparams = _scope(f, "o.cust_no, o.ordered_at, o.spend, o.prev_at")
+        start, start_params = _period_start(f, grain)
+        sources = TREND_FACTS.format(scope=scope, grain=grain, period_start=start)
+        params = sparams + [f.start, f.last_day] + start_params
+    else:
+        scope, sparams = _scope(f)
+        sources, params = TREND_LIVE.format(scope=scope, grain=grain), sparams + [f.start, f.last_day]
+    sql = TREND_SQL.format(sources=sources, grain=grain)
+    df = _frame(db, sql, params + [PEAK_Q, OFF_Q, MIN_PERIODS_FOR_PEAKS, MIN_PERIODS_FOR_PEAKS])
     if df.empty:
         df["festivals"] = []
         return df
@@ -198,8 +251,32 @@ SELECT count(*) > 0 FROM (SELECT 1 FROM p WHERE ordered_at <> date_trunc('day', 
 """
 
 
+# From purchase_hours (no level filter: the order date range is whole days, so it cuts exactly).
+WEEKDAY_HOUR_SUMMARY_SQL = """
+WITH counts AS (
+    SELECT isodow(day) - 1 AS weekday, hour, sum(purchases) AS purchases
+    FROM purchase_hours WHERE day <= ?::DATE{since} GROUP BY ALL
+)
+SELECT w.weekday, h.hour, coalesce(c.purchases, 0) AS purchases
+FROM range(7) w(weekday) CROSS JOIN range(24) h(hour)
+LEFT JOIN counts c ON c.weekday = w.weekday AND c.hour = h.hour
+ORDER BY 1, 2
+"""
+HAS_TIME_SUMMARY_SQL = "SELECT coalesce(sum(off_midnight), 0) > 0 FROM purchase_hours WHERE day <= ?::DATE{since}"
+
+
+def _hours(f: Filters) -> tuple[str, list]:
+    """When purchase_hours answers (no level/place filter): the day conditions and params."""
+    if f.start is None:
+        return "", [f.last_day]
+    return " AND day >= ?::DATE", [f.last_day, f.start]
+
+
 def weekday_hour(db: Database, f: Filters) -> pd.DataFrame:
     """168 rows: weekday (0 = Monday … 6 = Sunday), hour (0–23), purchases."""
+    if f.facts and not f.levels:
+        since, params = _hours(f)
+        return _frame(db, WEEKDAY_HOUR_SUMMARY_SQL.format(since=since), params)
     scope, params = _scope(f, "o.ordered_at")
     return _frame(db, WEEKDAY_HOUR_SQL.format(scope=scope), params)
 
@@ -207,6 +284,9 @@ def weekday_hour(db: Database, f: Filters) -> pd.DataFrame:
 def has_time_of_day(db: Database, f: Filters) -> bool:
     """False when every purchase in scope is at 00:00:00 (a file with dates only): the hour axis
     then means nothing."""
+    if f.facts and not f.levels:
+        since, params = _hours(f)
+        return bool(db.scalar(HAS_TIME_SUMMARY_SQL.format(since=since), params))
     scope, params = _scope(f, "o.ordered_at")
     return bool(db.scalar(HAS_TIME_SQL.format(scope=scope), params))
 
@@ -231,9 +311,36 @@ GROUP BY b.month ORDER BY b.month
 """
 
 
+# purchase_facts: the buyer's first purchase in the month (within the range) counts them; first_at
+# is their first purchase ever (on or before any purchase, so never after the as-of date).
+NEW_RETURNING_FACTS_SQL = """
+WITH p AS ({scope}),
+firsts AS (
+    SELECT date_trunc('month', ordered_at)::DATE AS month, first_at FROM p
+    WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < {period_start})
+)
+SELECT month, count(*) AS buyers,
+       count(*) FILTER (WHERE date_trunc('month', first_at)::DATE = month) AS new_buyers,
+       count(*) FILTER (WHERE date_trunc('month', first_at)::DATE < month) AS returning_buyers
+FROM firsts GROUP BY month ORDER BY month
+"""
+NEW_RETURNING_SUMMARY_SQL = """
+SELECT date_trunc('month', day)::DATE AS month, sum(month_buyers) AS buyers, sum(new_buyers) AS new_buyers,
+       sum(month_buyers) - sum(new_buyers) AS returning_buyers
+FROM purchase_hours WHERE day <= ?::DATE
+GROUP BY 1 HAVING sum(month_buyers) > 0 ORDER BY 1
+"""
+
+
 def new_returning(db: Database, f: Filters) -> pd.DataFrame:
     """Per month with buyers: month, buyers, new_buyers (first purchase ever in that month),
     returning_buyers (first purchase in an earlier month)."""
+    if f.summaries:
+        return _frame(db, NEW_RETURNING_SUMMARY_SQL, [f.last_day])
+    if f.facts:
+        scope, params = _scope(f, "o.cust_no, o.ordered_at, o.prev_at, o.first_at")
+        start, start_params = _period_start(f, "month")
+        return _frame(db, NEW_RETURNING_FACTS_SQL.format(scope=scope, period_start=start), params + start_params)
     history, scope, params = _history_and_scope(f)
     return _frame(db, NEW_RETURNING_SQL.format(scope=scope, history=history), params)
 
@@ -274,16 +381,47 @@ ORDER BY b.pos
 """
 
 
+# With complete history, a buyer's last purchase up to the as-of date is customer_stats'. When the
+# range reaches the latest order, the buyers in range are those whose last purchase is in it;
+# otherwise a buyer's last purchase up to the range end (next_at after it) says they are in range.
+DAYS_SINCE_LAST_STATS_SQL = """
+WITH {buyers}binned AS (
+    SELECT CASE {cases} END AS pos, count(*) AS buyers
+    FROM (SELECT ?::DATE - s.last_purchase_at::DATE AS days FROM customer_stats s{join}{in_range})
+    GROUP BY 1
+),
+bins(bin, lo, hi, pos) AS (VALUES {bins})
+SELECT b.bin, b.lo, b.hi, coalesce(n.buyers, 0) AS buyers
+FROM bins b LEFT JOIN binned n USING (pos)
+ORDER BY b.pos
+"""
+
+
 def days_since_last(db: Database, f: Filters) -> pd.DataFrame:
     """Buyers in range by days since their last purchase (未购天数): bin, lo, hi (None = no upper
     bound), buyers, share (of the buyers counted)."""
-    history, scope, params = _history_and_scope(f)
     # our constants only, never user values
     bins = ", ".join(f"('{b}', {lo}, {'NULL' if hi is None else hi}, {i})" for i, (b, lo, hi) in enumerate(RECENCY_BINS))
     cases = " ".join(f"WHEN days <= {hi} THEN {i}" if hi is not None else f"ELSE {i}"
                      for i, (_, _, hi) in enumerate(RECENCY_BINS))
-    df = _frame(db, DAYS_SINCE_LAST_SQL.format(scope=scope, history=history, bins=bins, cases=cases),
-                params + [f.as_of])
+    if f.facts and f.complete_history:
+        if f.last_day >= f.data_last_day:
+            join, jparams = f.level_join("s")
+            in_range, rparams = ("", []) if f.start is None else (" WHERE s.last_purchase_at >= ?::DATE", [f.start])
+            sql = DAYS_SINCE_LAST_STATS_SQL.format(buyers="", join=join, in_range=in_range, bins=bins, cases=cases)
+            params = [f.as_of] + jparams + rparams
+        else:
+            scope, sparams = _scope(f, "o.cust_no, o.next_at")
+            buyers = (f"p AS ({scope}), in_range AS (SELECT cust_no FROM p WHERE cust_no IS NOT NULL "
+                      f"AND (next_at IS NULL OR next_at >= ?::DATE + INTERVAL 1 DAY)), ")
+            sql = DAYS_SINCE_LAST_STATS_SQL.format(buyers=buyers, join=" SEMI JOIN in_range r ON r.cust_no = s.cust_no",
+                                                   in_range="", bins=bins, cases=cases)
+            params = sparams + [f.last_day, f.as_of]
+        df = _frame(db, sql, params)
+    else:
+        history, scope, params = _history_and_scope(f)
+        df = _frame(db, DAYS_SINCE_LAST_SQL.format(scope=scope, history=history, bins=bins, cases=cases),
+                    params + [f.as_of])
     total = int(df["buyers"].sum())
     df["hi"] = pd.Series([None if pd.isna(v) else int(v) for v in df["hi"]], dtype=object)
     df["share"] = [(int(n) / total if total else 0.0) for n in df["buyers"]]
@@ -322,14 +460,57 @@ ORDER BY g.cohort, g.month_offset
 """
 
 
+# The same from counted activity {activity}: (first_day, month, buyers) = how many customers whose
+# first purchase was on first_day bought in that month. A buyer counts in a month on their first
+# purchase in it (purchase_facts: the previous one is before the month); cohort_months keeps these
+# counts for every customer and the cohort month + 0 … COHORT_MONTHS.
+RETENTION_COUNTED_SQL = """
+WITH act AS ({activity}),
+members AS (
+    SELECT date_trunc('month', first_day)::DATE AS cohort, month, buyers FROM act
+    WHERE first_day >= coalesce(?::DATE, DATE '0001-01-01') AND first_day <= ?::DATE
+),
+cohorts AS (SELECT cohort, sum(buyers) AS size FROM members WHERE month = cohort GROUP BY cohort),
+grid AS (
+    SELECT c.cohort, c.size, k.month_offset FROM cohorts c
+    CROSS JOIN range(0, ? + 1) k(month_offset)
+    WHERE c.cohort + to_months(k.month_offset) <= date_trunc('month', ?::DATE)
+),
+active AS (
+    SELECT cohort, datediff('month', cohort, month) AS month_offset, sum(buyers) AS buyers
+    FROM members WHERE month <= cohort + to_months(?)
+    GROUP BY ALL
+)
+SELECT g.cohort, g.size, g.month_offset, coalesce(a.buyers, 0) AS buyers,
+       g.cohort + to_months(g.month_offset) = date_trunc('month', ?::DATE)
+           AND ?::DATE < last_day(?::DATE) AS partial
+FROM grid g LEFT JOIN active a USING (cohort, month_offset)
+ORDER BY g.cohort, g.month_offset
+"""
+RETENTION_ACTIVITY_FACTS = """
+    SELECT first_at::DATE AS first_day, date_trunc('month', ordered_at)::DATE AS month, count(*) AS buyers
+    FROM ({history}) h
+    WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < date_trunc('month', ordered_at))
+      AND first_at >= coalesce(?::DATE, DATE '0001-01-01') AND first_at < ?::DATE + INTERVAL 1 DAY
+    GROUP BY 1, 2"""
+
+
 def retention(db: Database, f: Filters, months: int = RETENTION_MONTHS) -> pd.DataFrame:
     """One row per cohort and month offset: cohort ('YYYY-MM'), size, month_offset, buyers,
     partial (the as-of month, not over yet), rate (= buyers / size). Offset 0 is the cohort itself
     (buyers = size, rate 1), so every cohort has a row even before its first month +1; offsets
     1…`months` only up to the as-of month."""
-    history, hparams = _history(f)
-    df = _frame(db, RETENTION_SQL.format(history=history),
-                hparams + [f.start, f.last_day, months, f.as_of, months, f.as_of, f.as_of, f.as_of])
+    tail = [f.start, f.last_day, months, f.as_of, months, f.as_of, f.as_of, f.as_of]
+    if f.facts and f.complete_history and not f.levels and months <= COHORT_MONTHS:
+        df = _frame(db, RETENTION_COUNTED_SQL.format(activity="SELECT first_day, month, buyers FROM cohort_months"),
+                    tail)
+    elif f.facts:
+        history, hparams = _history(f, "o.cust_no, o.ordered_at, o.prev_at, o.first_at")
+        activity = RETENTION_ACTIVITY_FACTS.format(history=history)
+        df = _frame(db, RETENTION_COUNTED_SQL.format(activity=activity), hparams + [f.start, f.last_day] + tail)
+    else:
+        history, hparams = _history(f)
+        df = _frame(db, RETENTION_SQL.format(history=history), hparams + tail)
     if df.empty:
         return pd.DataFrame(columns=["cohort", "size", "month_offset", "buyers", "partial", "rate"])
     df["cohort"] = [c.strftime("%Y-%m") for c in df["cohort"]]
@@ -361,16 +542,51 @@ ORDER BY h.lo
 """
 
 
+# purchase_facts: a purchase whose previous one is on an earlier day starts a purchase day, and its
+# gap is from that earlier day (which must be in range too). One row per gap length: gaps, and the
+# buyers with a gap — from the first purchase day (one per buyer: without a range start) or, with
+# a start, counted distinct in the extra row (gap NULL).
+GAPS_FACTS_SQL = """
+WITH p AS ({scope}),
+g AS (
+    SELECT cust_no, ordered_at::DATE - prev_at::DATE AS gap, prev_at::DATE = first_at::DATE AS first_gap
+    FROM p WHERE prev_at::DATE < ordered_at::DATE{since}
+)
+SELECT gap, count(*) AS n, count(*) FILTER (WHERE first_gap) AS first_gaps FROM g GROUP BY gap
+{distinct}ORDER BY gap NULLS LAST
+"""
+GAPS_SUMMARY_SQL = "SELECT gap, n, first_gaps FROM purchase_gaps WHERE step = 0 ORDER BY gap"
+
+
 def usage_cycle(db: Database, f: Filters) -> dict:
     """The usage cycle (回购周期) from the gaps between a buyer's consecutive purchase days in range:
     median_days, p80_days (None without gaps), gaps (number of gaps), buyers (buyers with a gap),
     histogram (DataFrame lo, hi, gaps; hi None for the last, open bar)."""
-    scope, params = _scope(f, "o.cust_no, o.ordered_at")
     cap, width = GAP_CAP_DAYS, GAP_BIN_DAYS
-    rows = db.query(GAPS_SQL.format(scope=scope), params + [cap, cap, width, width])
-    median, p80, n_gaps, buyers = rows[0][:4]
-    bars = [(int(lo), None if lo >= cap else min(int(lo) + width - 1, cap - 1), int(n))
-            for *_, lo, n in rows if lo is not None]
+    if f.facts:
+        if f.summaries:
+            rows = db.query(GAPS_SUMMARY_SQL)
+        else:
+            scope, params = _scope(f, "o.cust_no, o.ordered_at, o.prev_at, o.first_at")
+            since = "" if f.start is None else " AND prev_at >= ?::DATE"
+            distinct = "" if f.start is None else "UNION ALL SELECT NULL, NULL, count(DISTINCT cust_no) FROM g\n"
+            rows = db.query(GAPS_FACTS_SQL.format(scope=scope, since=since, distinct=distinct),
+                            params + ([] if f.start is None else [f.start]))
+        counted = [(int(gap), int(n)) for gap, n, _ in rows if gap is not None]
+        median, p80 = quantile_cont(counted, 0.5), quantile_cont(counted, 0.8)
+        n_gaps = sum(n for _, n in counted)
+        buyers = sum(int(b) for gap, _, b in rows if gap is not None) if f.start is None else int(rows[-1][2])
+        acc: dict[int, int] = {}
+        for gap, n in counted:
+            lo = cap if gap >= cap else (gap - 1) // width * width + 1
+            acc[lo] = acc.get(lo, 0) + n
+        bars = [(lo, None if lo >= cap else min(lo + width - 1, cap - 1), n) for lo, n in sorted(acc.items())]
+    else:
+        scope, params = _scope(f, "o.cust_no, o.ordered_at")
+        rows = db.query(GAPS_SQL.format(scope=scope), params + [cap, cap, width, width])
+        median, p80, n_gaps, buyers = rows[0][:4]
+        bars = [(int(lo), None if lo >= cap else min(int(lo) + width - 1, cap - 1), int(n))
+                for *_, lo, n in rows if lo is not None]
     hist = pd.DataFrame({"lo": [b[0] for b in bars], "hi": pd.Series([b[1] for b in bars], dtype=object),
                          "gaps": [b[2] for b in bars]})
     return {"median_days": None if median is None else float(median),
