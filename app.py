@@ -29,6 +29,7 @@ pages = {
         st.Page("pages/members.py", title=ui.tr("nav_members"), icon=":material/sell:", url_path="members"),
     ],
 }
+ui.login_gate()  # a password or single sign-on in .streamlit/secrets.toml: nothing below runs until signed in
 nav = st.navigation(pages)
 ui.navigation_ready()
 ui.goto_requested()

@@ -7,6 +7,8 @@
                                    [--export FILE.csv|FILE.xlsx|FILE.txt] [--columns a,b,…] [--include-contacts] [--json]
     python -m crm --db PATH tags list|create NAME|rename OLD NEW|delete NAME|add NAME [filters…]|remove NAME [filters…]
                                  |move FROM TO [filters…]
+    python -m crm hash-password      (asks for a password, or reads one line from stdin; prints the
+                                      [auth_password] lines for .streamlit/secrets.toml)
 
 Exit status 0 on success; 1 when a file is refused (one line per file says why); 2 for a usage
 problem or a database that cannot be opened. Never a traceback.
@@ -71,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     tm.add_argument("old")
     tm.add_argument("new")
     _cohort_args(tm)
+    hp = sub.add_parser("hash-password", help="make the password hash of the login gate (.streamlit/secrets.toml)")
+    hp.add_argument("--iterations", type=int, default=600_000, help=argparse.SUPPRESS)
     return p
 
 
@@ -137,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     db = None
     try:
+        if args.command == "hash-password":
+            from .auth import hash_password_command
+            return hash_password_command(lang, iterations=args.iterations)
         if args.command == "import":
             mapping = {}
             for item in args.map:

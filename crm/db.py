@@ -282,6 +282,7 @@ class Database:
         if threads:
             config["threads"] = str(threads)
         self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        self.closed = False
         self._write_lock = threading.RLock()
         self._version_lock = threading.Lock()
         self.read_only = read_only
@@ -359,6 +360,7 @@ class Database:
         return rows[0][0] if rows else None
 
     def close(self) -> None:
+        self.closed = True
         try:
             self._con.close()
         except duckdb.Error:

@@ -5,6 +5,7 @@ This is the only engine module that imports Streamlit (DESIGN.md).
 from __future__ import annotations
 
 import functools
+import sys
 import traceback
 
 import duckdb
@@ -15,7 +16,7 @@ from . import i18n
 from .db import Database, resolve_path
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, validate=lambda d: not getattr(d, "closed", False))
 def _database(path: str) -> Database:
     return Database(path)
 
@@ -80,6 +81,8 @@ def guarded(page):
     @functools.wraps(page)
     def run(*args, **kwargs):
         _through_app(page.__code__.co_filename)
+        if not signed_in():  # app.py's login gate stops first; this closes any other way in
+            login_gate()  # the sign-in form, then stops
         try:
             return page(*args, **kwargs)
         except ScriptControlException:  # st.rerun / st.stop / st.switch_page
@@ -185,3 +188,166 @@ def chart(fig, key: str, selectable: bool = True) -> list:
     except AttributeError:
         return []
     return [p.get("customdata") for p in points if p.get("customdata") is not None]
+
+
+# -- the login gate (logic and settings: crm/auth.py) ----------------------------------------------
+_AUTH_SESSION_KEY = "_auth_password_ok"  # the fingerprint of the password hash this session signed in with
+
+
+def _secrets() -> tuple[dict, str | None]:
+    """The secrets as a plain dict, and what is wrong when a secrets file exists but cannot be read."""
+    try:
+        return st.secrets.to_dict(), None
+    except FileNotFoundError as e:  # StreamlitSecretNotFoundError: no file at all, or an unreadable one
+        if getattr(e, "error_id", None) == "no-secrets-found":
+            return {}, None
+        return {}, str(e).splitlines()[0][:200]
+    except Exception as e:  # noqa: BLE001 — unreadable secrets keep the gate closed
+        return {}, f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
+
+
+def _authlib_ok() -> bool:
+    """st.login needs Authlib ≥ 1.3.2 (not a dependency of the app: only single sign-on uses it)."""
+    try:
+        import authlib
+    except ImportError:
+        return False
+    try:
+        return tuple(int(x) for x in str(authlib.__version__).split(".")[:3]) >= (1, 3, 2)
+    except ValueError:
+        return True
+
+
+def _gate():
+    from . import auth
+    values, problem = _secrets()
+    cfg = auth.gate_config(values)
+    if problem:  # the details (a path, a line number) go to the server log, not to a visitor
+        print(f"secrets.toml: {problem}", file=sys.stderr)
+        cfg.problems.append(("auth_error_secrets_unreadable", {}))
+    if cfg.oidc_providers and not _authlib_ok():
+        cfg.problems.append(("auth_error_authlib", {}))
+    return cfg
+
+
+def _sso_user(cfg) -> dict | None:
+    """The single-sign-on user when one is logged in, else None."""
+    if not cfg.oidc_providers:
+        return None
+    try:
+        user = dict(st.user.to_dict())
+    except Exception:  # noqa: BLE001
+        return None
+    return user if user.get("is_logged_in") is True else None
+
+
+def signed_in(cfg=None) -> bool:
+    """True when no gate is configured, or this session has signed in (password or single sign-on
+    with an allowed account). False while the gate's settings are broken."""
+    from . import auth
+    cfg = cfg or _gate()
+    if not cfg.active:
+        return True
+    if cfg.problems:
+        return False
+    if cfg.password_hash and st.session_state.get(_AUTH_SESSION_KEY) == auth.fingerprint(cfg.password_hash):
+        return True
+    user = _sso_user(cfg)
+    return user is not None and auth.account_allowed(user, cfg)
+
+
+def _client_ip() -> str | None:
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 — outside a browser session
+        return None
+    return ip if isinstance(ip, str) and ip else None
+
+
+def _remember_page() -> None:
+    """Signing in on a page's address (a bookmark of /cohorts) opens that page afterwards
+    (through goto_requested, like a first deep link)."""
+    import re
+    from pathlib import Path
+    from urllib.parse import urlsplit
+    if "_goto" in st.session_state:
+        return
+    try:
+        url = st.context.url
+    except Exception:  # noqa: BLE001
+        return
+    if not isinstance(url, str):
+        return
+    name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    if re.fullmatch(r"[a-z_]+", name) and (Path(__file__).resolve().parent.parent / "pages" / f"{name}.py").is_file():
+        st.session_state["_goto"] = f"pages/{name}.py"
+
+
+def _password_form(cfg) -> None:
+    from . import auth
+    with st.form("auth_form", clear_on_submit=True):
+        password = st.text_input(tr("auth_password_label"), type="password", key="auth_password")
+        submitted = st.form_submit_button(tr("auth_submit"), type="primary")
+    if not submitted:
+        return
+    key = auth.client_key(_client_ip())
+    wait = auth.LIMITER.wait(key)
+    if wait > 0:  # locked: the password is not even checked
+        st.error(tr("auth_wait", seconds=auth.wait_text_seconds(wait)))
+        return
+    if auth.verify_password(password or "", cfg.password_hash):
+        auth.LIMITER.success(key)
+        st.session_state[_AUTH_SESSION_KEY] = auth.fingerprint(cfg.password_hash)
+        _remember_page()
+        st.rerun()
+    wait = auth.LIMITER.failure(key)
+    st.error(tr("auth_wrong") + (" " + tr("auth_wait", seconds=auth.wait_text_seconds(wait)) if wait > 0 else ""))
+
+
+def _log_out(sso: bool) -> None:
+    keep = st.session_state.get("lang")
+    st.session_state.clear()
+    if keep:
+        st.session_state["lang"] = keep
+    if sso:
+        st.logout()  # drops the identity cookie and starts a new session
+        st.stop()
+    st.rerun()
+
+
+def login_gate() -> None:
+    """Called by app.py before st.navigation. With a password or single sign-on configured in
+    .streamlit/secrets.toml, a session that has not signed in sees only the sign-in form: the script
+    stops here, so no page runs and no download is built. Signed in: a log-out button in the sidebar.
+    Nothing configured: nothing happens (one person on their own computer)."""
+    cfg = _gate()
+    if not cfg.active:
+        return
+    if cfg.problems:
+        st.error(tr("auth_config_error", detail=" ".join(i18n.t(k, lang(), **p) for k, p in cfg.problems)))
+        st.stop()
+    user = _sso_user(cfg)
+    if signed_in(cfg):
+        with st.sidebar:
+            if user is not None:
+                st.caption(tr("auth_signed_in_as", name=user.get("name") or user.get("email") or ""))
+            if st.button(tr("auth_logout"), key="auth_logout", icon=":material/logout:"):
+                _log_out(sso=user is not None)
+        return
+    st.title(tr("auth_title"))
+    if user is not None:  # signed in with the provider, but not an account on the allow-list
+        st.warning(tr("auth_not_allowed", email=user.get("email") or "?"))
+        if st.button(tr("auth_logout"), key="auth_logout_denied"):
+            _log_out(sso=True)
+        st.stop()
+    st.caption(tr("auth_intro"))
+    for provider in cfg.oidc_providers:
+        label = (tr("auth_oidc_default_button") if provider == "default"
+                 else tr("auth_oidc_button", provider=provider.capitalize()))
+        if st.button(label, key=f"auth_sso_{provider}", type="secondary" if cfg.password_hash else "primary"):
+            st.login(None if provider == "default" else provider)
+    if cfg.password_hash:
+        if cfg.oidc_providers:
+            st.caption(tr("auth_or"))
+        _password_form(cfg)
+    st.stop()

@@ -176,6 +176,105 @@ def show_history() -> None:
     st.dataframe(view, hide_index=True, width="stretch")
 
 
+def privacy_settings() -> None:
+    """隐私 / Privacy: drop contact details at import, erase those already stored (crm/privacy.py)."""
+    from crm import privacy
+    db = ui.db()
+    done = st.session_state.pop("privacy_done", None)
+    if done is not None:
+        st.session_state.pop("privacy_scrub_sure", None)
+    with st.expander(tr("privacy_title"), icon=":material/shield_person:", expanded=done is not None):
+        on = st.checkbox(tr("privacy_drop_label"), value=privacy.drop_contacts(db), key="privacy_drop",
+                         help=tr("privacy_drop_help"))
+        if on != privacy.drop_contacts(db):
+            privacy.set_drop_contacts(db, on)
+        st.caption(tr("privacy_drop_on") if on else tr("privacy_drop_off"))
+        if done is not None:
+            st.success(tr("privacy_scrub_done", orders=f"{done['orders']:,}", members=f"{done['members']:,}",
+                          rejects=f"{done['rejects']:,}"))
+        stored = privacy.stored_contacts(db)
+        if stored["orders"] or stored["members"]:
+            st.caption(tr("privacy_stored", orders=f"{stored['orders']:,}", members=f"{stored['members']:,}"))
+            sure = st.checkbox(tr("privacy_scrub_confirm"), key="privacy_scrub_sure")
+            if st.button(tr("privacy_scrub_button"), key="privacy_scrub", disabled=not sure):
+                st.session_state["privacy_done"] = privacy.scrub_now(db)
+                st.rerun()
+
+
+def reset_filters() -> None:
+    """Forget this session's sidebar filters (their dates belong to the data that was there)."""
+    for k in [k for k in st.session_state if str(k).startswith(("keep_", "w_"))]:
+        del st.session_state[k]
+
+
+def backup_and_restore() -> None:
+    """备份与恢复 / Backup & restore: the whole database as one file, restoring one, deleting
+    all data (crm/backup.py). Both changes need a confirmation first."""
+    from crm import backup
+    database = ui.db()
+    done = st.session_state.pop("backup_done", None)
+    if done is not None:
+        st.session_state.pop("backup_delete_typed", None)
+    with st.expander(tr("backup_title"), icon=":material/backup:", expanded=done is not None):
+        if done is not None:
+            st.success(tr(done[0], **done[1]))
+        st.caption(tr("backup_intro"))
+        st.download_button(tr("backup_download"), data=lambda: backup.backup_bytes(ui.db()),
+                           file_name=backup.backup_name(), mime="application/octet-stream",
+                           key="backup_download", on_click="ignore", help=tr("backup_download_help"))
+
+        gen = st.session_state.get("backup_gen", 0)
+        upload = st.file_uploader(tr("backup_restore_label"), key=f"backup_upload_{gen}",
+                                  help=tr("backup_restore_help"))
+        if upload is not None:
+            checked = st.session_state.setdefault("backup_checked", {})
+            if upload.file_id not in checked:
+                try:
+                    checked[upload.file_id] = backup.inspect_bytes(upload.getvalue())
+                except backup.BackupError as e:
+                    checked[upload.file_id] = e.message
+            info = checked[upload.file_id]
+            if isinstance(info, tuple):
+                st.error(ui.msg(info))
+            else:
+                st.caption(tr("backup_restore_file", orders=f"{info['orders']:,}", members=f"{info['members']:,}",
+                              imports=f"{info['imports']:,}", gmv=i18n.fmt_money(info["gmv"], ui.lang())))
+                sure = st.checkbox(tr("backup_restore_confirm"), key=f"backup_restore_sure_{gen}")
+                if st.button(tr("backup_restore_button"), key="backup_restore", disabled=not sure, type="primary"):
+                    try:
+                        info = backup.restore(database.path, upload.getvalue(), db=database)
+                    except backup.BackupError as e:
+                        st.error(ui.msg(e.message))
+                        return
+                    finally:  # the cached Database is closed now: every session opens the file again
+                        ui._database.clear()
+                        st.cache_resource.clear()
+                        st.cache_data.clear()
+                    reset_filters()
+                    st.session_state.pop("backup_checked", None)
+                    st.session_state["backup_gen"] = gen + 1
+                    st.session_state["backup_done"] = ("backup_restored", {
+                        "orders": f"{info['orders']:,}", "members": f"{info['members']:,}",
+                        "imports": f"{info['imports']:,}", "kept": f"{Path(database.path).name}.before-restore"})
+                    st.rerun()
+
+        st.divider()
+        st.markdown(f"**{tr('backup_delete_title')}**")
+        st.caption(tr("backup_delete_intro"))
+        word = tr("backup_delete_word")
+        typed = st.text_input(tr("backup_delete_prompt", word=word), key="backup_delete_typed")
+        words = {i18n.t("backup_delete_word", lang).casefold() for lang in i18n.LANGS}
+        confirmed = (typed or "").strip().casefold() in words
+        if st.button(tr("backup_delete_button"), key="backup_delete", disabled=not confirmed):
+            deleted = backup.delete_all(database)
+            st.cache_data.clear()
+            reset_filters()
+            st.session_state["backup_done"] = ("backup_deleted", {
+                "orders": f"{deleted.get('orders', 0):,}", "members": f"{deleted.get('members', 0):,}",
+                "imports": f"{deleted.get('imports', 0):,}"})
+            st.rerun()
+
+
 @ui.guarded
 def page() -> None:
     st.title(tr("data_title"))
@@ -200,6 +299,8 @@ def page() -> None:
                     ui.db(), progress=lambda f, s: bar.progress(min(f, 1.0), text=tr("welcome_sample_loading")))
                 st.rerun()
     show_history()
+    privacy_settings()
+    backup_and_restore()
 
 
 page()

@@ -249,3 +249,21 @@ def test_quantiles_from_counts_match_duckdb():
         assert [quantile_cont(counted, q) for q in qs] == list(want)
     assert quantile_cont([], 0.5) is None
     con.close()
+
+
+def test_summary_fast_path_matches_live(tmp_path):
+    """Home's headline numbers: all history up to (or after) the latest order reads customer_stats."""
+    import datetime as _dt
+
+    from crm import summary as S
+    from crm.db import Database as _DB
+    from crm.samples import load_sample
+    d = _DB(tmp_path / "s.duckdb")
+    assert all(r.ok for r in load_sample(d))
+    latest = S.default_as_of(d)
+    for as_of in (latest, latest + _dt.timedelta(days=30)):
+        fast = S.summary(d, as_of=as_of)
+        live = d.query(S.SUMMARY_SQL, [as_of, None, None, as_of])[0]
+        assert (fast["members"], fast["buyers"], fast["orders"], fast["gmv"], fast["repeat_buyers"],
+                fast["first_order_at"], fast["last_order_at"]) == tuple(live)
+    d.close()
