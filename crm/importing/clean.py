@@ -30,6 +30,11 @@ DATE_FORMATS = (
 _EDGE = "(" + ", ".join("'" + c + "'" for c in _STRIP) + ")"
 MIN_DATE = "1970-01-01"
 MAX_DATE = "2100-01-01"
+# What the importer believes (pipeline rejects the rest with a reason): no online shop sold before
+# 1995 (the CDNOW log of 1997 is real), no order is dated after tomorrow (time zones), and no single
+# order costs more than ¥10,000,000.
+PLAUSIBLE_FROM = "1995-01-01"
+MAX_ORDER_AMOUNT = 10_000_000
 KINDS = ("text", "id", "phone", "money", "int", "date")
 
 
@@ -67,11 +72,24 @@ def date_text_expr(col: str) -> str:
                '(\d:\d{{2}}(:\d{{2}}(\.\d+)?)?)\s*(Z|UTC|GMT|[+-]\d{{2}}:?\d{{2}})$', '\1')""")
 
 
-def typed_select(text_source: str, fields: dict[str, str], formats: dict[str, list[str]] | None = None) -> str:
+def money_text_expr(col: str) -> str:
+    """Currency signs, units, thousands separators and spaces out; a U+2212 or full-width minus and
+    accounting brackets `(12.50)` mean a negative amount."""
+    stripped = rf"regexp_replace({col}, '(?i)[¥￥$,，\s]|元|rmb|cny|usd', '', 'g')"
+    bracketed = rf"regexp_replace({stripped}, '^[(（](.*)[)）]$', '-\1')"
+    return f"replace(replace({bracketed}, '\u2212', '-'), '\uff0d', '-')"
+
+
+def typed_select(text_source: str, fields: dict[str, str], formats: dict[str, list[str]] | None = None,
+                 keep_parsed: bool = False) -> str:
     """Cleaned text columns → typed columns. Money and date fields keep their text as `<name>__raw`
-    so an unreadable value can be told from an empty one."""
+    so an unreadable value can be told from an empty one. With `keep_parsed`, they also keep
+    `<name>__parsed`: the value as read, before any range check (a DOUBLE for money, so an amount
+    too large for DECIMAL(18,2) is still a number; the timestamp of a date before 1970 or after
+    2100), so the importer can say *why* it rejects a value."""
     formats = formats or {}
     l4, l5, l6 = [], [], []
+    extra: list[str] = []
     for n, kind in fields.items():
         c = _q(n)
         raw = _q(n + "__raw")
@@ -80,8 +98,10 @@ def typed_select(text_source: str, fields: dict[str, str], formats: dict[str, li
         elif kind == "phone":
             l4.append(rf"regexp_replace({c}, '^(\+?[\d\- ]+)\.0+$', '\1') AS {c}")
         elif kind == "money":
-            l4.append(rf"""TRY_CAST(regexp_replace({c}, '(?i)[¥￥$,，\s]|元|rmb|cny|usd', '', 'g') AS DECIMAL(18,2)) AS {c}""")
+            l4.append(f"TRY_CAST({money_text_expr(c)} AS DECIMAL(18,2)) AS {c}")
             l4.append(f"{c} AS {raw}")
+            if keep_parsed:
+                l4.append(f"TRY_CAST({money_text_expr(c)} AS DOUBLE) AS {_q(n + '__parsed')}")
         elif kind == "int":
             l4.append(rf"""TRY_CAST(TRY_CAST(regexp_replace({c}, '[,，\s件个]', '', 'g') AS DECIMAL(18,2)) AS INTEGER) AS {c}""")
         elif kind == "date":
@@ -92,12 +112,14 @@ def typed_select(text_source: str, fields: dict[str, str], formats: dict[str, li
                                WHEN regexp_full_match({c}, '1\d{{12}}') THEN make_timestamp({c}::BIGINT * 1000)
                                ELSE try_strptime({c}, {fmts}) END AS {c}""")
             l6.append(f"CASE WHEN {c} >= TIMESTAMP '{MIN_DATE}' AND {c} < TIMESTAMP '{MAX_DATE}' THEN {c} END AS {c}")
+            if keep_parsed:
+                extra.append(f"{c} AS {_q(n + '__parsed')}")
         else:
             l4.append(f"{c} AS {c}")
     sql = f"SELECT rn, {', '.join(l4)} FROM ({text_source})"
     if l5:
         sql = f"SELECT * REPLACE ({', '.join(l5)}) FROM ({sql})"
-        sql = f"SELECT * REPLACE ({', '.join(l6)}) FROM ({sql})"
+        sql = f"SELECT * REPLACE ({', '.join(l6)}){''.join(', ' + e for e in extra)} FROM ({sql})"
     return sql
 
 

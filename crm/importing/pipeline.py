@@ -18,12 +18,14 @@ from typing import Callable
 
 import duckdb
 
+from .. import privacy
 from ..db import Database, refresh_customer_stats
 from . import clean, reader
 from .detect import (Detection, apply_user_mapping, check_required, detect, guess_by_values,
-                     guess_generic, header_score, header_signature)
+                     guess_generic, header_score, header_signature, map_spec)
 from .errors import Refused
-from .specs import (LEVEL_ALIASES, PAID_STATES, STATUS_WORDS, TAOBAO_LEVELS, Spec, SPECS_BY_NAME)
+from .specs import (LEVEL_ALIASES, PAID_STATES, STATUS_WORDS, TAOBAO_LEVELS, Spec, SPECS_BY_NAME,
+                    normalize_header)
 
 Progress = Callable[[float, str], None] | None
 MAX_LINE = 16 * 1024 * 1024
@@ -159,6 +161,8 @@ def _detect(db: Database | None, dec: reader.Decoded, file_name: str, format_nam
         if det is not None:
             det.warnings.append(("warn_columns_guessed" if dec.has_header else "warn_columns_guessed_values", {
                 "mapping": ", ".join(f"{f}←{header[i].strip()}" for f, i in det.mapping.items())}))
+    if format_name and not user_map:
+        _check_format_matches(dec, file_name, format_name)
     if user_map or format_name:
         det = apply_user_mapping(header, det, user_map or {}, format_name)
     if det is None:
@@ -167,7 +171,32 @@ def _detect(db: Database | None, dec: reader.Decoded, file_name: str, format_nam
         raise Refused("refused_unrecognised",
                       columns=", ".join(h.strip() for h in header if h.strip())[:300])
     check_required(det, header)
+    norm = [normalize_header(h) for h in header]
+    dups = sorted({header[i].strip() for i in det.mapping.values() if norm[i] and norm.count(norm[i]) > 1})
+    if dups:
+        det.warnings.append(("warn_duplicate_columns", {"columns": "、".join(dups)}))
     return det
+
+
+def _check_format_matches(dec: reader.Decoded, file_name: str, format_name: str) -> None:
+    """A format chosen by the user (`--format`) for a file that is recognisably something else —
+    a member export given as orders, an order report given as members — is refused naming both,
+    instead of failing on missing columns or, worse, importing orders as members."""
+    chosen = SPECS_BY_NAME.get(format_name)
+    if chosen is None:
+        return                          # apply_user_mapping refuses an unknown name
+    header = dec.header
+    auto = detect(header, file_name) or (guess_generic(header) if dec.has_header else None)
+    if auto is None or auto.spec.name == chosen.name:
+        return
+    forced = Detection(spec=chosen, mapping=map_spec(chosen, header))
+    try:
+        check_required(forced, header)
+        fits = True
+    except Refused:
+        fits = False
+    if auto.spec.kind != chosen.kind or not fits:
+        raise Refused("refused_format_mismatch", format=format_name, detected=auto.spec.name)
 
 
 def preview_file(path: str | os.PathLike, *, file_name: str | None = None, db: Database | None = None,
@@ -293,32 +322,36 @@ def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, prog
                 new_line='\\n', encoding='utf-8')""",
             [str(dec.path), delim])
         malformed = cur.execute(
-            "SELECT line, any_value(csv_line), any_value(error_message) FROM crm_rej GROUP BY line ORDER BY line"
-        ).fetchall()
+            "SELECT line, any_value(csv_line), bool_or(error_type = 'LINE SIZE OVER MAXIMUM') "
+            "FROM crm_rej GROUP BY line ORDER BY line").fetchall()
         rows_ok = cur.execute("SELECT count(*) FROM raw").fetchone()[0]
-        # Blank lines are not rows.
-        result.rows_read = rows_ok + len(malformed)
+        # Blank lines are not rows, nor are rows of empty cells (an Excel re-save adds ",,,,,," lines).
+        blank = _blank_rows(cur)
+        result.rows_read = rows_ok - blank + len(malformed)
         if result.rows_read == 0:
             raise Refused("refused_no_rows")
-        if rows_ok == 0:
+        if rows_ok == blank:
             raise Refused("refused_all_malformed", count=len(malformed))
         if progress:
             progress(0.6, "cleaning")
         import_id = (cur.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
         result.import_id = import_id
-        rejects: list[tuple] = [(import_id, int(line), None, None, "malformed_line", (raw or "")[:2000])
-                                for line, raw, _msg in malformed]
+        rejects: list[tuple] = [(import_id, int(line), None, None, "line_too_long" if too_long else "malformed_line",
+                                 (raw or "")[:2000]) for line, raw, too_long in malformed]
         malformed_lines = [int(m[0]) for m in malformed]
 
-        _stage_clean(cur, det, dec)
+        _stage_clean(cur, det, dec, blank)
+        rejects = privacy.scrub(cur, det.mapping, rejects)  # "drop contacts at import": never stored
         bad = _row_rejects(cur, det)
         if spec.kind == "orders":
             bad += _build_orders(cur, det, dec, result)
-        for rn, column, value, reason in bad:
-            line = _record_line(int(rn), skip, malformed_lines)
-            rejects.append((import_id, line, column, value, reason, None))
-        if rejects:
-            _attach_raw(cur, rejects, skip, malformed_lines)
+        if bad:
+            rns = sorted({int(b[0]) for b in bad})
+            row_of = (_row_numbers(dec.path, skip, malformed_lines, rns) if not dec.simple_lines else
+                      {rn: _record_line(rn, skip, malformed_lines) for rn in rns})
+            raw_of = _raw_text(cur, rns)
+            for rn, column, value, reason in bad:
+                rejects.append((import_id, row_of[int(rn)], column, value, reason, raw_of.get(int(rn))))
         result.rows_rejected = len(rejects)
         if progress:
             progress(0.8, "merging")
@@ -350,7 +383,7 @@ def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, prog
              result.date_min, result.date_max,
              json.dumps([{"key": k, **p} for k, p in result.warnings], ensure_ascii=False),
              json.dumps(result.mapping, ensure_ascii=False)])
-        for t in ("raw", "stg", "ok_rows", "new_orders", "new_items", "new_members", "m", "bad"):
+        for t in ("raw", "stg", "ok_rows", "new_orders", "new_items", "new_members", "m", "bad", "blank_rn"):
             cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -366,27 +399,41 @@ def _record_line(rn: int, skip: int, malformed_lines: list[int]) -> int:
     return line
 
 
-def _attach_raw(cur, rejects: list[tuple], skip: int, malformed_lines: list[int]) -> None:
-    """Fill in the original row text of cleaning rejects (so the download shows the whole row)."""
-    need = {r[1] for r in rejects if r[5] is None}
-    if not need:
-        return
+def _row_numbers(path: Path, skip: int, malformed_lines: list[int], rns: list[int]) -> dict[int, int]:
+    """Row number of accepted records `rns` (0-based positions in `raw`) as a spreadsheet shows the
+    file, and as the CSV reader numbers the lines it rejects: empty lines count (the reader skips
+    them), a line break inside a quoted cell does not. One pass over the file, up to the last
+    record asked for; only needed when the file has empty lines or quotes."""
+    wanted = set(rns)
+    malformed = set(malformed_lines)
+    out: dict[int, int] = {}
+    row = 0
+    rn = -1
+    in_quotes = False
+    with open(path, encoding="utf-8", newline="") as f:
+        for line in f:
+            if not in_quotes:
+                row += 1
+                if row > skip and line not in ("\n", "") and row not in malformed:
+                    rn += 1
+                    if rn in wanted:
+                        out[rn] = row
+                        if len(out) == len(wanted):
+                            break
+            if line.count('"') % 2:
+                in_quotes = not in_quotes
+    for r in wanted - set(out):          # cannot happen with a file DuckDB read; never fail on it
+        out[r] = _record_line(r, skip, malformed_lines)
+    return out
+
+
+def _raw_text(cur, rns: list[int]) -> dict[int, str]:
+    """The original text of rows (so the download of rejected rows shows the whole row)."""
     base = cur.execute("SELECT min(rowid) FROM raw").fetchone()[0] or 0
     rows = cur.execute(
         "SELECT rowid - ?, concat_ws(',', *COLUMNS('^c\\d+$')) FROM raw WHERE rowid - ? IN (SELECT unnest(?))",
-        [base, base, [int(x) for x in _rn_for_lines(need, skip, malformed_lines)]]).fetchall()
-    by_line = {_record_line(int(rn), skip, malformed_lines): text for rn, text in rows}
-    for i, r in enumerate(rejects):
-        if r[5] is None:
-            rejects[i] = r[:5] + (by_line.get(r[1]),)
-
-
-def _rn_for_lines(lines: set[int], skip: int, malformed_lines: list[int]) -> list[int]:
-    out = []
-    for line in lines:
-        before = sum(1 for m in malformed_lines if m < line)
-        out.append(line - skip - 1 - before)
-    return out
+        [base, base, rns]).fetchall()
+    return {int(rn): (text or "")[:2000] for rn, text in rows}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -401,39 +448,89 @@ _KIND = {"order_id": "id", "line_id": "id", "customer_id": "id", "phone": "phone
          "ordered_at": "date", "paid_at": "date", "last_trade_at": "date", "joined_at": "date"}
 
 
-def _stage_clean(cur, det: Detection, dec: reader.Decoded) -> None:
-    """raw (all text) → txt (cleaned text per mapped field) → stg (typed), with the text of money
-    and date fields kept as `<field>__raw` so failures become rejects with the value."""
+_BLANK_CHARS = " \t\r\n\u3000\u00a0\ufeff"
+
+
+def _blank_rows(cur) -> int:
+    """Rows whose every cell is empty or white space, kept as `blank_rn` (rn). The first cell is
+    tested first, so the whole row is only looked at when it may be blank."""
     base = cur.execute("SELECT min(rowid) FROM raw").fetchone()[0] or 0
-    source = f"(SELECT rowid - {int(base)} AS rn, * FROM raw)"
+    cur.execute("DROP TABLE IF EXISTS blank_rn")
+    cur.execute(f"""CREATE TEMP TABLE blank_rn AS
+        SELECT rowid - {int(base)} AS rn FROM (SELECT rowid, * FROM raw WHERE coalesce(trim(c0, '{_BLANK_CHARS}'), '') = '')
+        WHERE trim(concat_ws('', *COLUMNS('^c\\d+$')), '{_BLANK_CHARS}') = ''""")
+    return cur.execute("SELECT count(*) FROM blank_rn").fetchone()[0]
+
+
+def _stage_clean(cur, det: Detection, dec: reader.Decoded, blank: int = 0) -> None:
+    """raw (all text) → txt (cleaned text per mapped field) → stg (typed), with the text of money
+    and date fields kept as `<field>__raw` (and what was read of them as `<field>__parsed`) so
+    failures become rejects with the value and the reason. Blank rows (`blank_rn`) are left out."""
+    base = cur.execute("SELECT min(rowid) FROM raw").fetchone()[0] or 0
+    where = f" WHERE rowid - {int(base)} NOT IN (SELECT rn FROM blank_rn)" if blank else ""
+    source = f"(SELECT rowid - {int(base)} AS rn, * FROM raw{where})"
     cur.execute("DROP TABLE IF EXISTS txt")
     cur.execute("CREATE TEMP TABLE txt AS " +
                 clean.text_select(source, {fld: f"c{i}" for fld, i in det.mapping.items()}))
     kinds = {fld: _KIND.get(fld, "text") for fld in det.mapping}
     formats = {fld: clean.rank_date_formats(cur, "txt", fld) for fld, k in kinds.items() if k == "date"}
     cur.execute("DROP TABLE IF EXISTS stg")
-    cur.execute("CREATE TEMP TABLE stg AS " + clean.typed_select("SELECT * FROM txt", kinds, formats))
+    cur.execute("CREATE TEMP TABLE stg AS " + clean.typed_select("SELECT * FROM txt", kinds, formats,
+                                                                 keep_parsed=True))
     cur.execute("DROP TABLE txt")
 
 
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _latest_plausible() -> dt.date:
+    """Dates from this day on are in the future: an export cannot contain them. Tomorrow is
+    allowed (the shop's clock may be ahead of this computer's: UTC+8 against UTC)."""
+    return _today() + dt.timedelta(days=2)
+
+
 def _row_rejects(cur, det: Detection) -> list[tuple]:
-    """Rows whose values cannot be read: (rn, column, value, reason). They leave `stg`."""
+    """Rows whose values cannot be read or cannot be true: (rn, column, value, reason). They leave
+    `stg`. One reason per row: the first of the checks below that it fails.
+
+    Decisions (tests/unit/test_bad_inputs.py checks each):
+    - a date that is not a date → bad_date; one before 1995-01-01 (clean.PLAUSIBLE_FROM: 1900-01-01,
+      Excel's day 0, the 1970 epoch are placeholders, not orders) → date_too_old; one after tomorrow
+      → date_in_future. Every date column is checked (a payment time too).
+    - an amount or refund below zero → negative_amount; above ¥10,000,000 (clean.MAX_ORDER_AMOUNT,
+      also for prices) → absurd_amount, including numbers too large to store.
+    - an order id or buyer with characters that could not be decoded (U+FFFD) → bad_characters:
+      a damaged key would split one customer (or order) into two.
+    """
     m = det.mapping
     spec = det.spec
     checks: list[str] = []
 
     def add(cond: str, column: str, value: str, reason: str):
-        checks.append(f"SELECT rn, '{column}' AS col, {value} AS val, '{reason}' AS reason FROM stg WHERE {cond}")
+        checks.append(f"SELECT rn, {len(checks)} AS prio, '{column}' AS col, {value} AS val, "
+                      f"'{reason}' AS reason FROM stg WHERE {cond}")
 
+    future = f"TIMESTAMP '{_latest_plausible().isoformat()}'"
     for fld in ("ordered_at", "paid_at", "last_trade_at", "joined_at"):
         if fld in m:
-            add(f"{fld}__raw IS NOT NULL AND {fld} IS NULL", fld, f"{fld}__raw", "bad_date")
+            add(f"{fld}__raw IS NOT NULL AND {fld}__parsed IS NULL", fld, f"{fld}__raw", "bad_date")
+            add(f"{fld}__parsed < TIMESTAMP '{clean.PLAUSIBLE_FROM}'", fld, f"{fld}__raw", "date_too_old")
+            add(f"{fld}__parsed >= {future}", fld, f"{fld}__raw", "date_in_future")
+    limit = int(clean.MAX_ORDER_AMOUNT)
     for fld in ("amount", "refund", "price", "trade_amount"):
         if fld in m:
-            add(f"{fld}__raw IS NOT NULL AND {fld} IS NULL", fld, f"{fld}__raw", "bad_amount")
+            add(f"{fld}__raw IS NOT NULL AND {fld} IS NULL AND NOT coalesce(abs({fld}__parsed) > {limit}, false)",
+                fld, f"{fld}__raw", "bad_amount")
+    if spec.kind in ("orders", "items"):
+        if spec.kind == "orders":
+            for fld in ("amount", "refund"):
+                if fld in m:
+                    add(f"coalesce({fld}, {fld}__parsed) < 0", fld, f"{fld}__raw", "negative_amount")
+        for fld in ("amount", "refund", "price"):
+            if fld in m:
+                add(f"coalesce({fld} > {limit}, {fld}__parsed > {limit})", fld, f"{fld}__raw", "absurd_amount")
     if spec.kind == "orders":
-        if "amount" in m:
-            add("amount < 0", "amount", "amount__raw", "negative_amount")
         if "order_id" in m:
             add("order_id IS NULL", "order_id", "NULL", "missing_order_id")
         if not spec.line_level:
@@ -447,14 +544,16 @@ def _row_rejects(cur, det: Detection) -> list[tuple]:
         add("order_id IS NULL", "order_id", "NULL", "missing_order_id")
     else:
         add("customer_id IS NULL", "customer_id", "NULL", "missing_customer")
+    for fld in ("order_id", "customer_id"):
+        if fld in m:
+            add(f"contains({fld}, '\ufffd')", fld, fld, "bad_characters")
     if not checks:
         return []
     cur.execute("DROP TABLE IF EXISTS bad")
     cur.execute("CREATE TEMP TABLE bad AS " + " UNION ALL ".join(checks))
-    # One reason per row: the first in the order above.
     rows = cur.execute(
-        "SELECT rn, col, val, reason FROM bad QUALIFY row_number() OVER (PARTITION BY rn ORDER BY rn) = 1 ORDER BY rn"
-    ).fetchall()
+        "SELECT rn, col, val, reason FROM bad QUALIFY row_number() OVER (PARTITION BY rn ORDER BY prio) = 1 "
+        "ORDER BY rn").fetchall()
     cur.execute("DELETE FROM stg WHERE rn IN (SELECT rn FROM bad)")
     return rows
 
@@ -510,6 +609,19 @@ def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult
         {'LEFT JOIN map_after_sale a ON a.word = stg.after_sale' if has('after_sale') else ''}"""
     cur.execute("DROP TABLE IF EXISTS ok_rows")
     cur.execute(f"CREATE TEMP TABLE ok_rows AS {base}")
+    bad: list[tuple] = []
+    if has("order_id") and has("customer_id"):
+        # One order id with two different buyers in one file: nothing says which buyer is right
+        # (often two orders whose ids Excel rounded to the same number), and keeping either would
+        # give one customer another's purchase. Every row of that order is rejected, with its buyer.
+        cur.execute("""CREATE OR REPLACE TEMP TABLE conflict_keys AS
+            SELECT order_key FROM ok_rows WHERE customer_id IS NOT NULL
+            GROUP BY order_key HAVING count(DISTINCT customer_id) > 1""")
+        bad += cur.execute("""SELECT rn, 'customer_id', customer_id, 'conflicting_buyer' FROM ok_rows
+                              WHERE order_key IN (SELECT order_key FROM conflict_keys) ORDER BY rn""").fetchall()
+        if bad:
+            cur.execute("DELETE FROM ok_rows WHERE order_key IN (SELECT order_key FROM conflict_keys)")
+        cur.execute("DROP TABLE conflict_keys")
 
     line_level = spec.line_level
     amount_scope = spec.amount_scope
@@ -575,14 +687,19 @@ def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult
                shop, is_paid,
                is_paid AND NOT (refund_eff > 0 AND refund_eff >= amount) AS is_purchase
         FROM r""")
-    # Order-level problems found only after grouping lines.
-    bad = cur.execute("""
-        SELECT rn, CASE WHEN ordered_at IS NULL THEN 'ordered_at' WHEN amount IS NULL THEN 'amount' ELSE 'amount' END,
-               NULL, CASE WHEN ordered_at IS NULL THEN 'missing_date' WHEN amount IS NULL THEN 'missing_amount'
-                          ELSE 'negative_amount' END
-        FROM new_orders WHERE ordered_at IS NULL OR amount IS NULL OR amount < 0""").fetchall()
+    # Order-level problems found only after grouping lines: every line of such an order is rejected
+    # (so that rows read = rows imported + rows rejected).
+    limit = int(clean.MAX_ORDER_AMOUNT)
+    wrong = f"ordered_at IS NULL OR amount IS NULL OR amount < 0 OR amount > {limit}"
+    bad += cur.execute(f"""
+        SELECT o.rn, CASE WHEN n.ordered_at IS NULL THEN 'ordered_at' ELSE 'amount' END, NULL,
+               CASE WHEN n.ordered_at IS NULL THEN 'missing_date' WHEN n.amount IS NULL THEN 'missing_amount'
+                    WHEN n.amount < 0 THEN 'negative_amount' ELSE 'absurd_amount' END
+        FROM new_orders n JOIN ok_rows o USING (order_key)
+        WHERE n.ordered_at IS NULL OR n.amount IS NULL OR n.amount < 0 OR n.amount > {limit}
+        ORDER BY o.rn""").fetchall()
     if bad:
-        cur.execute("DELETE FROM new_orders WHERE ordered_at IS NULL OR amount IS NULL OR amount < 0")
+        cur.execute(f"DELETE FROM new_orders WHERE {wrong}")
     _order_warnings(cur, det, result)
     row = cur.execute("SELECT min(ordered_at)::VARCHAR, max(ordered_at)::VARCHAR FROM new_orders").fetchone()
     result.date_min, result.date_max = row
@@ -604,6 +721,13 @@ def _order_warnings(cur, det: Detection, result: ImportResult) -> None:
         w.append(("warn_masked_buyers", {"count": masked}))
     if n and (sci or damaged > 0.2 * n):
         w.append(("warn_damaged_ids", {"count": sci + damaged}))
+    if "shop" in m:
+        shops = [r[0] for r in cur.execute(
+            "SELECT shop FROM new_orders WHERE shop IS NOT NULL GROUP BY shop ORDER BY min(rn)").fetchall()]
+        if len(shops) > 1:
+            # Kept per order (orders.shop); analyses add the shops up.
+            w.append(("warn_several_shops", {"count": len(shops), "shops": "、".join(shops[:5])
+                                             + ("…" if len(shops) > 5 else "")}))
     if "status" in m:
         other = [r[0] for r in cur.execute(
             "SELECT DISTINCT status_raw FROM new_orders WHERE status = 'other' ORDER BY 1 LIMIT 8").fetchall()]

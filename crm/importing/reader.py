@@ -38,34 +38,37 @@ class Decoded:
     warnings: list[tuple[str, dict]] = field(default_factory=list)
     sheet: str | None = None
     sample_rows: list[list[str]] = field(default_factory=list)
+    # Row numbers: a record's number is not just its position when empty lines (skipped by the
+    # CSV reader) or quotes (a cell may hold a line break) occur; see pipeline._row_numbers.
+    simple_lines: bool = True
+
+
+_IMAGES = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+_TABLE_FILES = (".csv", ".xlsx", ".xls", ".xlsm", ".tsv")   # a .txt in a zip is usually a readme
+# The name of the stream that holds an encrypted Office file, as it appears in the OLE directory.
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 
 
 def sniff_kind(path: Path) -> str:
-    """'csv', 'xlsx', 'xls' or a refusal: empty, binary, pdf, zip, image."""
+    """'csv', 'xlsx', 'xls' or a refusal: empty, binary, image, pdf, zip, Word/PowerPoint."""
     size = path.stat().st_size
     if size == 0:
         raise Refused("refused_empty")
     with open(path, "rb") as f:
         head = f.read(8192)
-    if head.startswith(b"PK\x03\x04"):
-        import zipfile
-        try:
-            with zipfile.ZipFile(path) as z:
-                names = z.namelist()
-        except zipfile.BadZipFile:
-            raise Refused("refused_zip") from None
-        if any(n.startswith("xl/") for n in names):
-            return "xlsx"
-        raise Refused("refused_zip")
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _sniff_zip(path, head)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
     if head.startswith(b"%PDF"):
         raise Refused("refused_pdf")
-    if head[:4] in (b"\x89PNG", b"GIF8") or head[:3] == b"\xff\xd8\xff":
-        raise Refused("refused_binary")
+    if head.startswith(_IMAGES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        raise Refused("refused_image")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "csv"
     if b"\x00" in head:
+        if _utf16_without_bom(head):
+            return "csv"
         raise Refused("refused_binary")
     # Mostly control characters → binary.
     ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
@@ -74,32 +77,165 @@ def sniff_kind(path: Path) -> str:
     return "csv"
 
 
-def _guess_encoding(path: Path) -> str:
+def _sniff_zip(path: Path, head: bytes) -> str:
+    """An .xlsx is a zip with xl/…; anything else in a zip is refused, saying what it is."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except zipfile.BadZipFile:
+        # A workbook cut short (interrupted download) still names its parts in the first bytes.
+        if b"[Content_Types].xml" in head or b"xl/" in head:
+            raise Refused("refused_bad_spreadsheet") from None
+        raise Refused("refused_zip") from None
+    names = [_zip_name(i) for i in infos]
+    if any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    if any(n.startswith("word/") for n in names):
+        raise Refused("refused_office_document", app="Word")
+    if any(n.startswith("ppt/") for n in names):
+        raise Refused("refused_office_document", app="PowerPoint")
+    tables = [n.rsplit("/", 1)[-1] for n in names if n.lower().endswith(_TABLE_FILES)]
+    if tables:
+        shown = ", ".join(tables[:5]) + ("…" if len(tables) > 5 else "")
+        raise Refused("refused_zip_contents", names=shown)
+    raise Refused("refused_zip")
+
+
+def _zip_name(info) -> str:
+    """Zips made on Chinese Windows store GBK names without the UTF-8 flag."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gb18030")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when the bytes are UTF-16 text without a BOM: lines, mostly
+    ASCII-range characters (digits, delimiters), no control characters."""
+    n = len(head) - len(head) % 2
+    for enc in ("utf-16-le", "utf-16-be"):
+        text = None
+        for cut in (n, n - 2):       # the read may end inside a surrogate pair
+            try:
+                text = head[:cut].decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        if not text or "\n" not in text:
+            continue
+        if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
+            continue
+        if sum(1 for ch in text if ch < "\x7f") >= 0.3 * len(text):
+            return enc
+    return None
+
+
+def _is_encrypted_office(path: Path) -> bool:
+    """A password-protected .xlsx is an OLE file whose directory lists an EncryptedPackage."""
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(CHUNK)
+            if not block:
+                return False
+            if _ENCRYPTED in block:
+                return True
+            if len(block) < CHUNK:
+                return False
+            f.seek(-len(_ENCRYPTED), os.SEEK_CUR)
+
+
+# Encodings as reported: what the file was; the Python codec that reads it.
+_CODEC = {"utf-8-sig": "utf-8", "utf-8+gb18030": "utf-8"}
+
+
+def _guess_encoding(path: Path) -> tuple[str, bool]:
+    """(encoding, cr_only): the file's text encoding, and whether its lines end in CR alone
+    (old Mac Excel). Refuses a file that reads in none of them."""
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
+    cr_only = b"\r" in head and b"\n" not in head
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", cr_only
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16", False
+    if b"\x00" in head[:8192]:
+        enc = _utf16_without_bom(head[:8192])
+        if enc:
+            return enc, False
+    eol = b"\r" if cr_only else b"\n"
     # Cut at the last newline so a multi-byte character split by the read does not mislead us.
-    cut = head.rfind(b"\n")
+    cut = head.rfind(eol)
     sample = head if cut < 0 or len(head) < SNIFF_BYTES else head[: cut + 1]
     # A file cut in the middle of a character (truncated download) still tells its encoding.
-    for enc in ("utf-8", "gb18030"):
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8", cr_only
+    except UnicodeDecodeError:
+        pass
+    lines = [ln for ln in sample.split(eol) if _HIGH.search(ln)]
+    utf8_lines = [ln for ln in lines if _utf8_text_line(ln)]
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        # GB18030 reads almost any bytes: UTF-8 lines would turn into nonsense Chinese. Two
+        # exports pasted together (GBK + UTF-8) are read line by line, UTF-8 first.
+        if utf8_lines and len(utf8_lines) >= 0.01 * len(lines):
+            return "utf-8+gb18030", cr_only
+        return "gb18030", cr_only
+    except UnicodeDecodeError:
+        pass
+    if _single_byte_western(sample):
+        return "cp1252", cr_only
+    # Some lines read in neither encoding (damaged): decide by the lines that do; the decoder
+    # falls back line by line and reports the lines it cannot read.
+    gb_lines = bad = 0
+    first_bad = None
+    for i, ln in enumerate(sample.split(eol), start=1):
+        if not _HIGH.search(ln) or _utf8_text_line(ln, strict=False):
+            continue
         try:
-            codecs.getincrementaldecoder(enc)().decode(sample, final=False)
-            return enc
+            ln.decode("gb18030")
+            gb_lines += 1
         except UnicodeDecodeError:
-            pass
-    # Mixed encodings: decide by the first lines; the decoder falls back line by line.
-    first = sample[:65536]
-    for enc in ("utf-8", "gb18030"):
-        try:
-            first[: first.rfind(b"\n") + 1 or len(first)].decode(enc)
-            return enc
-        except UnicodeDecodeError:
-            pass
-    raise Refused("refused_encoding")
+            bad += 1
+            first_bad = first_bad or i
+    good = len(utf8_lines) + gb_lines
+    if good and good >= bad:
+        if utf8_lines and gb_lines:
+            return "utf-8+gb18030", cr_only
+        return ("utf-8" if len(utf8_lines) >= gb_lines else "gb18030"), cr_only
+    raise Refused("refused_encoding_at", line=first_bad or 1)
+
+
+_HIGH = re.compile(rb"[\x80-\xff]")
+
+
+def _utf8_text_line(line: bytes, strict: bool = True) -> bool:
+    """Valid UTF-8 with non-ASCII text. `strict`: at least three multi-byte characters, so a short
+    GBK line that happens to be valid UTF-8 does not count."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not strict or sum(1 for ch in text if ord(ch) > 0x7f) >= 3
+
+
+def _single_byte_western(sample: bytes) -> bool:
+    """Latin-1 / Windows-1252 text (an export re-saved on a Western Windows): non-ASCII bytes stand
+    alone between ASCII ones (é, ü, ñ), where in GBK they come in pairs."""
+    high = [i for i, b in enumerate(sample) if b >= 0x80]
+    if not high:
+        return False
+    alone = sum(1 for i in high if (i == 0 or sample[i - 1] < 0x80) and (i + 1 >= len(sample) or sample[i + 1] < 0x80))
+    if alone < 0.9 * len(high):
+        return False
+    try:
+        sample.decode("cp1252")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _decode_lines_mixed(data: bytes, primary: str, line_offset: int, bad_lines: list[int]) -> str:
@@ -120,31 +256,43 @@ def _decode_lines_mixed(data: bytes, primary: str, line_offset: int, bad_lines: 
 
 
 def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
-    """Stream `src` (any supported text encoding) into `dst` as UTF-8 without BOM."""
-    encoding = _guess_encoding(src)
+    """Stream `src` (any supported text encoding) into `dst` as UTF-8 without BOM, LF line ends."""
+    encoding, cr_only = _guess_encoding(src)
     total = max(src.stat().st_size, 1)
     digest = hashlib.sha256()
     bad_lines: list[int] = []
     lines_done = 0
     done = 0
     pending = b""
-    python_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    python_encoding = _CODEC.get(encoding, encoding)
     first = True
+    simple = True
     with open(src, "rb") as fin, open(dst, "w", encoding="utf-8", newline="") as fout:
-        if encoding == "utf-16":
-            # Rare; decode incrementally with the BOM-aware codec.
-            reader = codecs.getreader("utf-16")(fin, errors="replace")
+        if encoding.startswith("utf-16"):
+            # Rare; decode incrementally with the codec (BOM-aware for plain "utf-16").
+            reader = codecs.getreader(encoding)(fin, errors="replace")
+            held = ""
             while True:
                 text = reader.read(CHUNK)
                 if not text:
+                    if held:
+                        fout.write("\n")
+                        digest.update(b"\n")
                     break
-                text = text.replace("\r\n", "\n")
+                text = held + text
+                held = ""
+                if text.endswith("\r"):          # a CR LF pair may be split by the read
+                    text, held = text[:-1], "\r"
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+                simple = simple and _simple_lines(text)
                 digest.update(text.encode("utf-8"))
                 fout.write(text)
         else:
             while True:
                 block = fin.read(CHUNK)
                 done += len(block)
+                if cr_only:
+                    block = block.replace(b"\r", b"\n")
                 if not block:
                     data, pending = pending, b""
                     if not data:
@@ -167,17 +315,27 @@ def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
                 lines_done += text.count("\n")
                 if "\r" in text:
                     text = text.replace("\r\n", "\n")
+                simple = simple and _simple_lines(text)
                 digest.update(text.encode("utf-8"))
                 fout.write(text)
                 if progress:
                     progress(min(done / total, 1.0) * 0.4, "decoding")
                 if not block:
                     break
-    dec = Decoded(path=dst, encoding=encoding, file_hash=digest.hexdigest())
+    dec = Decoded(path=dst, encoding=encoding, file_hash=digest.hexdigest(), simple_lines=simple)
+    if encoding == "utf-8+gb18030":
+        dec.warnings.append(("warn_mixed_encodings", {}))
+    if encoding == "cp1252":
+        dec.warnings.append(("warn_encoding_guessed", {"encoding": "Windows-1252 (Latin-1)"}))
     if bad_lines:
         dec.warnings.append(("warn_undecodable_lines",
                              {"count": len(bad_lines), "lines": _fmt_lines(bad_lines)}))
     return dec
+
+
+def _simple_lines(text: str) -> bool:
+    """No empty line and no quote in this piece of the file (pieces end with a line break)."""
+    return '"' not in text and "\n\n" not in text and not text.startswith("\n")
 
 
 def _fmt_lines(lines: list[int], limit: int = 10) -> str:
@@ -214,6 +372,8 @@ def spreadsheet_to_csv(src: Path, dst: Path, header_matcher: Callable[[list[str]
     try:
         wb = CalamineWorkbook.from_path(str(src))
     except Exception:  # calamine raises its own error types for broken files
+        if _is_encrypted_office(src):
+            raise Refused("refused_encrypted") from None
         raise Refused("refused_bad_spreadsheet") from None
     chosen = None
     best = -1
@@ -231,7 +391,7 @@ def spreadsheet_to_csv(src: Path, dst: Path, header_matcher: Callable[[list[str]
         if score > best:
             best, chosen = score, name
     if chosen is None:
-        raise Refused("refused_no_rows")
+        raise Refused("refused_empty")       # no sheet has a single cell
     rows = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=True)
     digest = hashlib.sha256()
     with open(dst, "w", encoding="utf-8", newline="") as f:
@@ -243,7 +403,8 @@ def spreadsheet_to_csv(src: Path, dst: Path, header_matcher: Callable[[list[str]
             digest.update("\x1f".join(cells).encode("utf-8"))
             if progress and i % 50000 == 0:
                 progress(0.4 * i / max(n, 1), "decoding")
-    dec = Decoded(path=dst, encoding="xlsx", file_hash=digest.hexdigest(), sheet=chosen)
+    # Cells may hold line breaks (quoted by the writer): rows are counted as the sheet shows them.
+    dec = Decoded(path=dst, encoding="xlsx", file_hash=digest.hexdigest(), sheet=chosen, simple_lines=False)
     others = [s for s in nonempty if s != chosen]
     if others:
         dec.warnings.append(("warn_other_sheets", {"sheet": chosen, "others": ", ".join(others)}))
@@ -266,6 +427,7 @@ def sniff_layout(dec: Decoded, header_matcher: Callable[[list[str]], int]) -> No
     if not nonblank:
         raise Refused("refused_empty")
     text = "".join(head_lines)
+    _refuse_markup(text)
 
     def counts(delim):
         try:
@@ -309,14 +471,39 @@ def sniff_layout(dec: Decoded, header_matcher: Callable[[list[str]], int]) -> No
     header = rows[idx]
     data_rows = [r for r in rows[idx + (1 if dec.has_header else 0): idx + 51] if any(c.strip() for c in r)]
     dec.sample_rows = data_rows
-    n_fields = max([len(header)] + [len(r) for r in data_rows])
+    n_fields = _field_count(header, data_rows)
     if not dec.has_header:
         header = [f"column{i + 1}" for i in range(n_fields)]
     # Count physical lines to the header (quoted newlines in a title row are not a concern).
     dec.header_index = _physical_line_of_row(head_lines, best_delim, idx) if best_delim != "whitespace" else \
         [i for i, ln in enumerate(head_lines) if ln.strip()][idx]
-    dec.header = header + [""] * (n_fields - len(header))
+    dec.header = (header + [""] * (n_fields - len(header)))[:n_fields]
     dec.n_fields = n_fields
+
+
+def _refuse_markup(text: str) -> None:
+    """A web page (a login page saved instead of the export, or an "xls" that is an HTML table) or
+    JSON data: say so, instead of "not a table"."""
+    start = text.lstrip("\ufeff \t\r\n")[:4000].lower()
+    if start.startswith("<") and (start.startswith(("<!doctype html", "<html", "<table", "<head", "<body"))
+                                  or "<html" in start or "<table" in start):
+        raise Refused("refused_html")
+    if re.match(r"[\[{]\s*[\"{\[]", start):
+        raise Refused("refused_json")
+
+
+def _field_count(header: list[str], data_rows: list[list[str]]) -> int:
+    """Fields per row: what most of the first rows have (a trailing comma on every row adds one),
+    never fewer than the named header columns. One row with extra fields does not make every
+    other row "too short": it is rejected on its own."""
+    named = len(header)
+    while named and not header[named - 1].strip():
+        named -= 1
+    if not data_rows:
+        return len(header)
+    counts = [len(r) for r in data_rows]
+    common = max(set(counts), key=lambda c: (counts.count(c), c))
+    return max(common, named)
 
 
 def _physical_line_of_row(lines: list[str], delim: str, row_index: int) -> int:
