@@ -416,11 +416,7 @@ def members_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = Non
 # -- evaluation ------------------------------------------------------------------------------------
 def _frame(db: Database, sql: str, params: list) -> pd.DataFrame:
     """Keep DuckDB's values (DECIMAL stays Decimal)."""
-    with db.read() as cur:
-        res = cur.execute(sql, params)
-        cols = [d[0] for d in res.description]
-        rows = res.fetchall()
-    return pd.DataFrame(rows, columns=cols)
+    return db.frame(sql, params)
 
 
 EVALUATE_SQL = """{base},

@@ -352,8 +352,18 @@ class Database:
             return cur.execute(sql, params or []).fetchall()
 
     def query_df(self, sql: str, params: list | tuple | dict | None = None):
+        """A pandas DataFrame (DuckDB's .df(): DECIMAL becomes float — for charts, not money sums)."""
         with self.read() as cur:
             return cur.execute(sql, params or []).df()
+
+    def frame(self, sql: str, params: list | tuple | dict | None = None):
+        """A pandas DataFrame that keeps DuckDB's values as they are (DECIMAL stays Decimal)."""
+        import pandas as pd
+        with self.read() as cur:
+            res = cur.execute(sql, params or [])
+            cols = [d[0] for d in res.description]
+            rows = res.fetchall()
+        return pd.DataFrame(rows, columns=cols)
 
     def scalar(self, sql: str, params: list | tuple | dict | None = None):
         rows = self.query(sql, params)

@@ -80,12 +80,8 @@ EVENT_KEYS = ("cny", "618", "double11", "double12")  # calendar order within a y
 
 # -- helpers ---------------------------------------------------------------------------------------
 def _frame(db: Database, sql: str, params: list) -> pd.DataFrame:
-    """Run a query and keep its values as DuckDB returns them (DECIMAL stays Decimal)."""
-    with db.read() as cur:
-        res = cur.execute(sql, params)
-        cols = [d[0] for d in res.description]
-        rows = res.fetchall()
-    return pd.DataFrame(rows, columns=cols)
+    """Keep DuckDB's values (DECIMAL stays Decimal)."""
+    return db.frame(sql, params)
 
 
 def _scope(f: Filters, columns: str = "o.cust_no, o.ordered_at, o.spend") -> tuple[str, list]:

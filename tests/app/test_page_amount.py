@@ -1,9 +1,8 @@
 """The purchase-amount page (pages/amount.py) in AppTest: empty and loaded, zh and en, band edits."""
 from streamlit.testing.v1 import AppTest
 
-from crm.db import Database
-from crm.importing import import_file
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT
+from tests.app.helpers import no_errors, seed
 
 PAGE = str(ROOT / "pages" / "amount.py")
 
@@ -12,18 +11,6 @@ def page(lang: str) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["lang"] = lang
     return at
-
-
-def no_errors(at: AppTest):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error], [e.value for e in at.error]
-
-
-def seed(path, *names):
-    db = Database(path)
-    for n in names:
-        assert import_file(db, FIXTURES / n).ok
-    db.close()
 
 
 def metrics(at: AppTest) -> list[tuple[str, str]]:

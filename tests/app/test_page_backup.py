@@ -5,6 +5,7 @@ from crm import backup
 from crm.db import Database
 from crm.importing import import_file
 from tests.conftest import FIXTURES, ROOT
+from tests.app.helpers import no_errors
 
 APP = str(ROOT / "app.py")
 
@@ -16,11 +17,6 @@ def data_page(lang="en") -> AppTest:
     at.switch_page("pages/data.py").run()
     no_errors(at)
     return at
-
-
-def no_errors(at: AppTest):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error], [e.value for e in at.error]
 
 
 def seed(path, *names):

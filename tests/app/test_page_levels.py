@@ -4,9 +4,8 @@ import datetime as dt
 
 from streamlit.testing.v1 import AppTest
 
-from crm.db import Database
-from crm.importing import import_file
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT
+from tests.app.helpers import no_errors, seed
 
 PAGE = str(ROOT / "pages" / "levels.py")
 
@@ -15,18 +14,6 @@ def page(lang="en") -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["lang"] = lang
     return at
-
-
-def no_errors(at: AppTest):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error], [e.value for e in at.error]
-
-
-def seed(path, *names):
-    db = Database(path)
-    for n in names:
-        assert import_file(db, FIXTURES / n).ok
-    db.close()
 
 
 def metrics(at: AppTest) -> dict:

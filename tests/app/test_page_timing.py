@@ -4,9 +4,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from crm.db import Database
-from crm.importing import import_file
 from crm.samples import load_sample
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT
+from tests.app.helpers import no_errors, seed
 
 PAGE = str(ROOT / "pages" / "timing.py")
 
@@ -15,18 +15,6 @@ def page(lang: str) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=90)
     at.session_state["lang"] = lang
     return at
-
-
-def no_errors(at: AppTest):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error], [e.value for e in at.error]
-
-
-def seed(path, *names):
-    db = Database(path)
-    for n in names:
-        assert import_file(db, FIXTURES / n).ok
-    db.close()
 
 
 @pytest.fixture(scope="module")

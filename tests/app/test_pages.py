@@ -1,12 +1,10 @@
 """Every page in AppTest, on an empty and a loaded database, in both languages."""
-from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from crm.db import Database
-from crm.importing import import_file
 from tests.conftest import FIXTURES, ROOT
+from tests.app.helpers import no_errors, seed
 
 APP = str(ROOT / "app.py")
 
@@ -15,18 +13,6 @@ def app(lang="en") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = lang
     return at
-
-
-def no_errors(at: AppTest):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error], [e.value for e in at.error]
-
-
-def seed(path, *names):
-    db = Database(path)
-    for n in names:
-        assert import_file(db, FIXTURES / n).ok
-    db.close()
 
 
 def test_home_empty_shows_welcome(monkeypatch, tmp_path):

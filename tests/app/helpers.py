@@ -1,0 +1,26 @@
+"""What every AppTest module shares: running a page, checking it showed no error, seeding a database."""
+from streamlit.testing.v1 import AppTest
+
+from crm.db import Database
+from crm.importing import import_file
+from tests.conftest import FIXTURES, ROOT
+
+
+def page_test(page_file: str, lang: str = "en", timeout: int = 60) -> AppTest:
+    """An AppTest of one page file (pages/<name>.py) on its own, in a language."""
+    at = AppTest.from_file(str(ROOT / "pages" / page_file), default_timeout=timeout)
+    at.session_state["lang"] = lang
+    return at
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error], [e.value for e in at.error]
+
+
+def seed(path, *names) -> None:
+    """A database at `path` with these fixture files imported."""
+    db = Database(path)
+    for n in names:
+        assert import_file(db, FIXTURES / n).ok
+    db.close()
