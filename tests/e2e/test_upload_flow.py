@@ -13,7 +13,7 @@ def test_upload_import_and_see_headline(app_server, page, tmp_path):
     assert page.get_by_role("button", name="用示例数据试一试").is_visible()
     page.get_by_role("link", name="数据导入").first.click()
     wait_idle(page)
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
         [str(FIX / "taobao_orders_61_gbk.csv"), str(FIX / "bad" / "pdf_renamed.csv")])
     wait_idle(page)
     assert page.get_by_text("淘宝/天猫 订单报表").first.is_visible()

@@ -228,6 +228,18 @@ def parallel_apptest(monkeypatch):
     monkeypatch.setattr(app_test, "PagesManager", type("PagesManagerPerRun", (PagesManager,), {}))
     monkeypatch.setattr(config, "get_option", build_mock_config_get_option({"global.appTest": True}))
     monkeypatch.setattr(app_test, "patch_config_options", lambda overrides: contextlib.nullcontext())
+    # A server compiles each page once, in one ScriptCache guarded by a lock; every AppTest has its
+    # own cache, so pages were compiled in several threads at once, which CPython 3.11's parser
+    # does not survive ("AST constructor recursion depth mismatch"). One lock, as in a server.
+    import threading
+
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    compile_lock, original = threading.Lock(), ScriptCache.get_bytecode
+
+    def get_bytecode(self, script_path):
+        with compile_lock:
+            return original(self, script_path)
+    monkeypatch.setattr(ScriptCache, "get_bytecode", get_bytecode)
     from streamlit.testing.v1 import AppTest
     return AppTest
 
