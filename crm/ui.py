@@ -351,3 +351,12 @@ def login_gate() -> None:
             st.caption(tr("auth_or"))
         _password_form(cfg)
     st.stop()
+
+
+# -- from a chart to the cohort tool -----------------------------------------------------------------
+def open_cohort_button(spec, what: str, key: str) -> None:
+    """A button under a chart whose bar was clicked: opens the cohort tool with that group of
+    members (a `crm.cohorts.CohortSpec`) already set."""
+    if st.button(tr("open_cohort", what=what), key=key, icon=":material/campaign:"):
+        st.session_state["cohort_open"] = (spec, what)
+        st.switch_page("pages/cohorts.py")

@@ -5,7 +5,9 @@ import streamlit as st
 
 from crm import i18n, ui
 from crm.analysis import counts
+from crm.analysis.counts import GROUPS
 from crm.charts.counts import groups_chart, funnel_chart, step_label
+from crm.cohorts import CohortSpec
 from crm.filters import Filters
 from crm.levels import level_name
 from crm.summary import data_overview
@@ -41,7 +43,12 @@ def headline(c: dict, lang: str) -> None:
 
 
 def count_section(c: dict, lang: str) -> None:
-    ui.chart(groups_chart(c["groups"], lang), key="counts_groups_chart")
+    picked = ui.chart(groups_chart(c["groups"], lang), key="counts_groups_chart")
+    bounds = {gid: (lo, hi) for gid, lo, hi in GROUPS}
+    for gid in dict.fromkeys(str(p) for p in picked if str(p) in bounds):
+        lo, hi = bounds[gid]  # purchases over the whole history up to the as-of date
+        ui.open_cohort_button(CohortSpec(purchases_min=lo, purchases_max=hi), tr("counts_cohort_name", group=gid),
+                              key=f"counts_open_cohort_{gid}")
     st.caption(tr("counts_groups_caption"))
     st.subheader(tr("counts_table_title"))
     st.caption(tr("counts_table_caption"))

@@ -8,6 +8,7 @@ import streamlit as st
 from crm import i18n, ui
 from crm.analysis import levels as engine
 from crm.charts import levels as charts
+from crm.cohorts import CohortSpec
 from crm.filters import Filters
 from crm.levels import LevelRules, level_name, save_rules
 from crm.summary import data_overview
@@ -95,7 +96,12 @@ def overview_section(res: dict, lang: str) -> None:
 
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.members_buyers(by_level, lang, tr("levels_chart_members_title")), key="levels_members_chart")
+        picked = ui.chart(charts.members_buyers(by_level, lang, tr("levels_chart_members_title")),
+                          key="levels_members_chart")
+        codes = sorted({int(p) for p in picked})
+        if codes:
+            ui.open_cohort_button(CohortSpec(levels=tuple(codes)), "、".join(level_name(c, lang) for c in codes),
+                                  key="levels_open_cohort")
         st.caption(tr("levels_chart_members_caption"))
     with right:
         ui.chart(charts.gmv_share(by_level, lang, tr("levels_chart_gmv_title")), key="levels_gmv_chart")

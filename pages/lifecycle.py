@@ -9,6 +9,7 @@ import streamlit as st
 from crm import i18n, ui
 from crm.analysis import lifecycle as engine
 from crm.charts import lifecycle as charts
+from crm.cohorts import CohortSpec
 from crm.filters import Filters
 from crm.segments import (STAGES, LifecycleThresholds, RfmCuts, load_thresholds, save_thresholds,
                           segment_name, stage_name)
@@ -196,6 +197,10 @@ def stages_section(res: dict, lang: str) -> None:
     st.caption(tr("lifecycle_stages_caption"))
     show_selected(points, dict(zip(stages["stage"], stages["customers"])),
                   {s: stage_name(s, lang) for s in STAGES}, lang)
+    picked = [p for p in points if p in STAGES]
+    if picked:
+        ui.open_cohort_button(CohortSpec(stages=tuple(dict.fromkeys(picked))),
+                              "、".join(stage_name(p, lang) for p in dict.fromkeys(picked)), key="lifecycle_open_cohort")
     table = stage_table(stages, lang)
     st.dataframe(table, hide_index=True, width="stretch", column_config=money_and_rates(
         [tr("lifecycle_col_gmv"), tr("lifecycle_col_aov"), tr("lifecycle_col_aspb")],

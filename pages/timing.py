@@ -3,7 +3,9 @@ import streamlit as st
 
 from crm import ui
 from crm.analysis import timing
+from crm.analysis.timing import RECENCY_BINS
 from crm.charts import timing as charts
+from crm.cohorts import CohortSpec
 from crm.filters import Filters
 from crm.summary import data_overview
 
@@ -65,7 +67,11 @@ def customer_sections(c: dict, f: Filters, lang: str) -> None:
         ui.chart(charts.new_returning_bars(c["monthly"], lang), key="timing_new_returning")
         st.caption(tr("timing_new_returning_caption"))
     with right:
-        ui.chart(charts.days_since_last_bars(c["days_since_last"], f.as_of, lang), key="timing_recency")
+        picked = ui.chart(charts.days_since_last_bars(c["days_since_last"], f.as_of, lang), key="timing_recency")
+        bins = {b: (lo, hi) for b, lo, hi in RECENCY_BINS}
+        for b in dict.fromkeys(str(p) for p in picked if str(p) in bins):
+            ui.open_cohort_button(CohortSpec(days_min=bins[b][0], days_max=bins[b][1]),
+                                  tr("timing_cohort_name", days=b), key=f"timing_open_cohort_{b}")
         st.caption(tr("timing_recency_caption"))
     u = c["usage_cycle"]
     if u["gaps"]:

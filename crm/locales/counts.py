@@ -1,6 +1,7 @@
 """Purchase count page (会员交易笔数)."""
 
 ZH = {
+    "counts_cohort_name": "买过 {group} 笔的客户",
     "counts_title": "会员交易笔数",
     "counts_intro": "统计范围内每位成交客户的成交订单数（已付款且未全额退款）。没有买家标识的订单不计入客户数字。统计截止日：{as_of}。",
     "counts_metric_per_buyer": "人均成交笔数",
@@ -55,6 +56,7 @@ ZH = {
 }
 
 EN = {
+    "counts_cohort_name": "buyers with {group} purchases",
     "counts_title": "Purchase count",
     "counts_intro": "Purchases (paid, not refunded in full) per buyer in scope. Orders without a buyer key are left out of customer figures. As-of date: {as_of}.",
     "counts_metric_per_buyer": "Purchases per buyer",

@@ -14,6 +14,7 @@ ZH = {
     "download_xlsx": "下载 Excel",
     "empty_no_data": "还没有数据。请先在“数据导入”页导入文件，或用示例数据试一试。",
     "empty_no_purchases": "当前筛选条件下没有成交订单。放宽日期范围或其他筛选试试。",
+    "open_cohort": "在人群工具中打开“{what}”（测算优惠券、导出名单、打标签）",
     "empty_no_buyer_key": "这些订单没有买家标识（例如拼多多、抖店导出），无法做客户层面的分析。",
 }
 
@@ -31,5 +32,6 @@ EN = {
     "download_xlsx": "Download Excel",
     "empty_no_data": "No data yet. Import files on the Data page, or try the sample data.",
     "empty_no_purchases": "No purchases match the current filters. Widen the date range or other filters.",
+    "open_cohort": "Open “{what}” in the cohort tool (size a coupon, export the list, tag them)",
     "empty_no_buyer_key": "These orders have no buyer key (e.g. Pinduoduo or Douyin exports): customer-level analyses are not possible.",
 }

@@ -2,6 +2,7 @@
 days since last purchase, retention, usage cycle."""
 
 ZH = {
+    "timing_cohort_name": "未购 {days} 天的客户",
     "timing_title": "会员时间",
     "timing_intro": "会员什么时候买、多久回来买一次：成交走势与高峰淡季、大促节点、一周七天 × 24 小时、"
                     "每月新客与老客、未购天数、首购留存和回购周期。",
@@ -99,6 +100,7 @@ ZH = {
 }
 
 EN = {
+    "timing_cohort_name": "no purchase for {days} days",
     "timing_title": "Time",
     "timing_intro": "When members buy and how soon they come back: the sales trend with peak and off-season periods, "
                     "shopping festivals, weekday × hour, new vs returning buyers per month, days since last purchase, "

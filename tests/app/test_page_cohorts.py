@@ -132,3 +132,20 @@ def test_members_page_tags_and_detail(monkeypatch, tmp_path, sample_db):
     assert any("VIP care" in m.value for m in at.markdown)
     at.text_input(key="members_lookup").input("nobody-like-this").run()
     assert any("nobody-like-this" in i.value for i in at.info)
+
+
+def test_opened_from_an_analysis_page(monkeypatch, tmp_path, sample_db):
+    """A bar clicked on an analysis page hands its group of members to the cohort tool."""
+    from crm.cohorts import CohortSpec
+    path = tmp_path / "o.duckdb"
+    path.write_bytes(sample_db.read_bytes())
+    monkeypatch.setenv("CRM_DB", str(path))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.session_state["cohort_open"] = (CohortSpec(stages=("lost",), purchases_min=2), "Lost")
+    at.switch_page("pages/cohorts.py").run()
+    no_errors(at)
+    assert at.multiselect(key="cohort_stages").value == ["lost"]
+    assert at.number_input(key="cohort_purchases_min").value == 2
+    assert at.text_input(key="cohort_name").value == "Lost"
+    assert "cohort_open" not in at.session_state
