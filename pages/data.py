@@ -8,7 +8,7 @@ import streamlit as st
 
 from crm import i18n, ledger, ui
 from crm.exports import safe_filename, to_csv_bytes
-from crm.importing import CANONICAL_FIELDS, SPECS_BY_NAME, import_file, preview_file
+from crm.importing import SPECS_BY_NAME, import_file, preview_file
 from crm.samples import load_sample
 
 tr = ui.tr

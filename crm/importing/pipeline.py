@@ -24,8 +24,7 @@ from . import clean, reader
 from .detect import (Detection, apply_user_mapping, check_required, detect, guess_by_values,
                      guess_generic, header_score, header_signature, map_spec)
 from .errors import Refused
-from .specs import (LEVEL_ALIASES, PAID_STATES, STATUS_WORDS, TAOBAO_LEVELS, Spec, SPECS_BY_NAME,
-                    normalize_header)
+from .specs import (LEVEL_ALIASES, PAID_STATES, STATUS_WORDS, TAOBAO_LEVELS, SPECS_BY_NAME, normalize_header)
 
 Progress = Callable[[float, str], None] | None
 MAX_LINE = 16 * 1024 * 1024

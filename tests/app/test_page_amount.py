@@ -1,16 +1,12 @@
 """The purchase-amount page (pages/amount.py) in AppTest: empty and loaded, zh and en, band edits."""
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
-from tests.app.helpers import no_errors, seed
-
-PAGE = str(ROOT / "pages" / "amount.py")
+from tests.app.helpers import page_test, no_errors, seed
 
 
-def page(lang: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["lang"] = lang
-    return at
+
+def page(lang: str = "en") -> AppTest:
+    return page_test("amount.py", lang, timeout=60)
 
 
 def metrics(at: AppTest) -> list[tuple[str, str]]:

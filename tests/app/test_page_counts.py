@@ -4,15 +4,13 @@ from streamlit.testing.v1 import AppTest
 
 from crm.db import Database
 from crm.importing import import_file
-from tests.conftest import FIXTURES, ROOT
+from tests.app.helpers import page_test
+from tests.conftest import FIXTURES
 
-PAGE = str(ROOT / "pages" / "counts.py")
 
 
-def page(lang: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["lang"] = lang
-    return at
+def page(lang: str = "en") -> AppTest:
+    return page_test("counts.py", lang, timeout=60)
 
 
 def no_errors(at: AppTest) -> None:

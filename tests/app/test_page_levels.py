@@ -5,15 +5,12 @@ import datetime as dt
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tests.app.helpers import no_errors, seed
-
-PAGE = str(ROOT / "pages" / "levels.py")
+from tests.app.helpers import page_test, no_errors, seed
 
 
-def page(lang="en") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["lang"] = lang
-    return at
+
+def page(lang: str = "en") -> AppTest:
+    return page_test("levels.py", lang, timeout=60)
 
 
 def metrics(at: AppTest) -> dict:

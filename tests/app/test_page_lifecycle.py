@@ -4,16 +4,12 @@ from streamlit.testing.v1 import AppTest
 
 from crm.db import Database
 from crm.segments import LifecycleThresholds, load_thresholds
-from tests.conftest import ROOT
-from tests.app.helpers import no_errors, seed
-
-PAGE = str(ROOT / "pages" / "lifecycle.py")
+from tests.app.helpers import page_test, no_errors, seed
 
 
-def page(lang="en") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["lang"] = lang
-    return at
+
+def page(lang: str = "en") -> AppTest:
+    return page_test("lifecycle.py", lang, timeout=60)
 
 
 def metrics(at: AppTest) -> dict:

@@ -5,16 +5,12 @@ from streamlit.testing.v1 import AppTest
 
 from crm.db import Database
 from crm.samples import load_sample
-from tests.conftest import ROOT
-from tests.app.helpers import no_errors, seed
-
-PAGE = str(ROOT / "pages" / "timing.py")
+from tests.app.helpers import page_test, no_errors, seed
 
 
-def page(lang: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=90)
-    at.session_state["lang"] = lang
-    return at
+
+def page(lang: str = "en") -> AppTest:
+    return page_test("timing.py", lang, timeout=90)
 
 
 @pytest.fixture(scope="module")
