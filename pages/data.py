@@ -115,6 +115,9 @@ def run_imports(plans: list[dict]) -> None:
     st.session_state["import_results"] = results
     st.session_state["uploader_gen"] = st.session_state.get("uploader_gen", 0) + 1
     st.session_state.pop("upload_paths", None)
+    folder = st.session_state.pop("upload_dir", None)  # the uploaded copies (with contacts) go too
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
     st.rerun()
 
 

@@ -147,3 +147,19 @@ def test_sample_data_in_one_click(monkeypatch, tmp_path):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["会员数"] != "0" and metrics["成交订单"] != "0"
     assert metrics["成交金额"].startswith("¥")
+
+
+def test_uploaded_copies_are_removed_after_import(monkeypatch, tmp_path):
+    """The temporary copy of an uploaded export (it holds phone numbers and addresses) does not
+    outlive the import."""
+    import os
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "u.duckdb"))
+    at = app("en")
+    at.switch_page("pages/data.py").run()
+    data = (FIXTURES / "taobao_orders_61_gbk.csv").read_bytes()
+    at.file_uploader[0].set_value([("ExportOrderList1.csv", data, "text/csv")]).run()
+    folder = at.session_state["upload_dir"]
+    assert os.listdir(folder)
+    at.button(key="import_go").click().run()
+    no_errors(at)
+    assert not os.path.exists(folder)
