@@ -2,7 +2,6 @@
 import streamlit as st
 
 from crm import ui
-from crm.summary import data_overview
 
 st.set_page_config(page_title="会员分析 · Member desk", page_icon="🛍️", layout="wide")
 
@@ -37,7 +36,7 @@ ui.goto_requested()
 
 @ui.guarded
 def sidebar_status():
-    overview = data_overview(ui.db())
+    overview = ui.overview()
     st.sidebar.caption(ui.tr("sidebar_data", orders=f"{overview['orders']:,}", members=f"{overview['members']:,}"))
 
 

@@ -94,6 +94,11 @@ def summary(db: Database, as_of: dt.date | None = None, start: dt.date | None = 
     }
 
 
+def has_orders(db: Database) -> bool:
+    """Whether any order has been imported (the welcome / empty states)."""
+    return bool(db.scalar("SELECT EXISTS (SELECT 1 FROM orders)"))
+
+
 def data_overview(db: Database) -> dict:
     """What is in the database at all (welcome screen vs Home, data page)."""
     row = db.query("""

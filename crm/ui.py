@@ -360,3 +360,24 @@ def open_cohort_button(spec, what: str, key: str) -> None:
     if st.button(tr("open_cohort", what=what), key=key, icon=":material/campaign:"):
         st.session_state["cohort_open"] = (spec, what)
         st.switch_page("pages/cohorts.py")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _overview(path: str, data_version: str) -> dict:
+    from .summary import data_overview
+    return data_overview(db())
+
+
+def overview() -> dict:
+    """What is in the database (`summary.data_overview`), computed once per data version."""
+    database = db()
+    return _overview(str(database.path), database.data_version())
+
+
+def require_data() -> bool:
+    """False, with the "no data yet" message, while nothing has been imported."""
+    from .summary import has_orders
+    if has_orders(db()):
+        return True
+    st.info(tr("empty_no_data"))
+    return False

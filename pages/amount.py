@@ -8,7 +8,6 @@ from crm.analysis import amount
 from crm.charts.amount import band_bars, level_bars, pareto_curve
 from crm.filters import Filters
 from crm.levels import level_name
-from crm.summary import data_overview
 
 tr = ui.tr
 
@@ -58,33 +57,34 @@ def bands_table(df: pd.DataFrame, count_col: str, band_label: str, count_label: 
     return table, config
 
 
-def order_section(c: dict, lang: str) -> None:
-    st.subheader(tr("amount_order_title"))
-    df = c["order_bands"]
-    fig = band_bars(df, lang, "purchases", tr("amount_order_chart"))
-    ui.chart(fig, key="amount_order_chart")
-    st.caption(tr("amount_order_caption"))
-    table, config = bands_table(df, "purchases", tr("amount_col_order_band"), tr("amount_col_purchases"),
-                                tr("amount_col_share_purchases"))
-    st.dataframe(table, hide_index=True, column_config=config, width="stretch")
-    ui.download_buttons(table, tr("amount_file_order_bands"), key="amount_dl_order")
-    st.markdown(f"**{tr('amount_pct_title')}**")
-    percentile_row(c["totals"]["order_value_percentiles"], lang)
-    st.caption(tr("amount_pct_caption"))
+# The two band sections differ only in what they count: purchases by order value, buyers by spend.
+BAND_SECTIONS = {
+    "order": {"df": "order_bands", "count": "purchases", "pct": "order_value_percentiles",
+              "keys": ("amount_order_title", "amount_order_chart", "amount_order_caption", "amount_col_order_band",
+                       "amount_col_purchases", "amount_col_share_purchases", "amount_file_order_bands",
+                       "amount_pct_title", "amount_pct_caption")},
+    "buyer": {"df": "buyer_bands", "count": "buyers", "pct": "buyer_spend_percentiles",
+              "keys": ("amount_buyer_title", "amount_buyer_chart", "amount_buyer_caption", "amount_col_buyer_band",
+                       "amount_col_buyers", "amount_col_share_buyers", "amount_file_buyer_bands",
+                       "amount_buyer_pct_title", "amount_buyer_pct_caption")},
+}
 
 
-def buyer_section(c: dict, lang: str) -> None:
-    st.subheader(tr("amount_buyer_title"))
-    df = c["buyer_bands"]
-    ui.chart(band_bars(df, lang, "buyers", tr("amount_buyer_chart")), key="amount_buyer_chart")
-    st.caption(tr("amount_buyer_caption"))
-    table, config = bands_table(df, "buyers", tr("amount_col_buyer_band"), tr("amount_col_buyers"),
-                                tr("amount_col_share_buyers"))
+def band_section(c: dict, lang: str, kind: str) -> None:
+    """Bands chart, table with downloads and percentiles, for order values or buyer spend."""
+    spec = BAND_SECTIONS[kind]
+    title, chart, caption, col_band, col_count, col_share, file, pct_title, pct_caption = (
+        tr(k) for k in spec["keys"])
+    df = c[spec["df"]]
+    st.subheader(title)
+    ui.chart(band_bars(df, lang, spec["count"], chart), key=f"amount_{kind}_chart")
+    st.caption(caption)
+    table, config = bands_table(df, spec["count"], col_band, col_count, col_share)
     st.dataframe(table, hide_index=True, column_config=config, width="stretch")
-    ui.download_buttons(table, tr("amount_file_buyer_bands"), key="amount_dl_buyer")
-    st.markdown(f"**{tr('amount_buyer_pct_title')}**")
-    percentile_row(c["totals"]["buyer_spend_percentiles"], lang)
-    st.caption(tr("amount_buyer_pct_caption"))
+    ui.download_buttons(table, file, key=f"amount_dl_{kind}")
+    st.markdown(f"**{pct_title}**")
+    percentile_row(c["totals"][spec["pct"]], lang)
+    st.caption(pct_caption)
 
 
 def pareto_section(c: dict, lang: str) -> None:
@@ -142,8 +142,7 @@ def page() -> None:
     lang = ui.lang()
     db = ui.db()
     st.title(tr("amount_title"))
-    if data_overview(db)["orders"] == 0:
-        st.info(tr("empty_no_data"))
+    if not ui.require_data():
         return
     f = ui.filters()
     st.caption(tr("amount_intro"))
@@ -165,11 +164,11 @@ def page() -> None:
     if t["no_buyer_purchases"]:
         st.caption(tr("amount_no_buyer_note", purchases=i18n.fmt_int(t["no_buyer_purchases"], lang),
                       gmv=i18n.fmt_money(t["no_buyer_gmv"], lang)))
-    order_section(c, lang)
+    band_section(c, lang, "order")
     if not t["buyers"]:
         st.info(tr("amount_no_buyers"))
         return
-    buyer_section(c, lang)
+    band_section(c, lang, "buyer")
     pareto_section(c, lang)
     level_section(c, lang)
 

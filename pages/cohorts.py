@@ -10,7 +10,6 @@ from crm.charts import cohorts as cohort_charts
 from crm.charts import coupons as coupon_charts
 from crm.cohorts import CohortSpec, KeyedError
 from crm.levels import LEVEL_CODES, level_name
-from crm.summary import data_overview
 from crm.segments import STAGES, load_thresholds, stage_name
 
 tr = ui.tr
@@ -323,8 +322,7 @@ def page() -> None:
     f = ui.filters()
     st.title(tr("cohortpage_title"))
     st.caption(tr("cohortpage_intro"))
-    if not data_overview(db)["orders"]:
-        st.info(tr("empty_no_data"))
+    if not ui.require_data():
         return
     thresholds = load_thresholds(db)
     opened = st.session_state.pop("cohort_open", None)  # a bar clicked on an analysis page

@@ -10,7 +10,6 @@ from crm.charts.counts import groups_chart, funnel_chart, step_label
 from crm.cohorts import CohortSpec
 from crm.filters import Filters
 from crm.levels import level_name
-from crm.summary import data_overview
 
 tr = ui.tr
 
@@ -133,8 +132,7 @@ def page() -> None:
     lang = ui.lang()
     db = ui.db()
     st.title(tr("counts_title"))
-    if data_overview(db)["orders"] == 0:
-        st.info(tr("empty_no_data"))
+    if not ui.require_data():
         return
     f = ui.filters()
     st.caption(tr("counts_intro", as_of=i18n.fmt_date(f.as_of, lang)))

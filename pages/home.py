@@ -6,7 +6,7 @@ import streamlit as st
 from crm import i18n, trends, ui
 from crm.charts.home import weekly_line
 from crm.samples import load_sample
-from crm.summary import data_overview, default_as_of, summary
+from crm.summary import default_as_of, summary
 
 tr = ui.tr
 
@@ -100,7 +100,7 @@ def headline(lang: str) -> None:
     start = as_of - dt.timedelta(days=days - 1) if days else None
     s = cached_summary(db.data_version(), as_of, start)
     prev = cached_previous(db.data_version(), as_of, start)
-    overview = data_overview(db)
+    overview = ui.overview()
     st.caption(tr("home_range", first=i18n.fmt_date(overview["first_order_at"], lang),
                   last=i18n.fmt_date(overview["last_order_at"], lang)))
     if not s["orders"]:
@@ -135,7 +135,8 @@ def page() -> None:
     lang = ui.lang()
     if "flash" in st.session_state:
         st.success(st.session_state.pop("flash"))
-    if data_overview(ui.db())["orders"] == 0 and data_overview(ui.db())["members"] == 0:
+    overview = ui.overview()
+    if overview["orders"] == 0 and overview["members"] == 0:
         welcome()
     else:
         headline(lang)

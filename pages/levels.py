@@ -11,7 +11,6 @@ from crm.charts import levels as charts
 from crm.cohorts import CohortSpec
 from crm.filters import Filters
 from crm.levels import LevelRules, level_name, save_rules
-from crm.summary import data_overview
 
 tr = ui.tr
 RULE_LEVELS = (1, 2, 3, 4)
@@ -209,8 +208,7 @@ def page() -> None:
     st.caption(tr("levels_intro"))
     if st.session_state.pop("levels_flash", False):
         st.success(tr("levels_saved"))
-    if data_overview(db)["orders"] == 0:
-        st.info(tr("empty_no_data"))
+    if not ui.require_data():
         return
     f = ui.filters()
     res = cached_compute(db.data_version(), f)

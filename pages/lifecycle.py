@@ -13,7 +13,6 @@ from crm.cohorts import CohortSpec
 from crm.filters import Filters
 from crm.segments import (STAGES, LifecycleThresholds, RfmCuts, load_thresholds, save_thresholds,
                           segment_name, stage_name)
-from crm.summary import data_overview
 
 tr = ui.tr
 THRESHOLD_KEYS = {s: f"lifecycle_t_{s}" for s in STAGES[:4]}
@@ -291,8 +290,7 @@ def page() -> None:
     st.caption(tr("lifecycle_intro"))
     if st.session_state.pop("lifecycle_flash", False):
         st.success(tr("lifecycle_saved"))
-    if data_overview(db)["orders"] == 0:
-        st.info(tr("empty_no_data"))
+    if not ui.require_data():
         return
     f = ui.filters()
     saved = load_thresholds(db)

@@ -5,7 +5,6 @@ import streamlit as st
 from crm import i18n, tags, ui
 from crm.cohorts import KeyedError
 from crm.levels import level_name
-from crm.summary import data_overview
 from crm.segments import load_thresholds, stage_name
 
 tr = ui.tr
@@ -110,8 +109,7 @@ def page() -> None:
         st.success(flash)
     tag_admin(db, lang)
     st.divider()
-    if not data_overview(db)["orders"]:
-        st.info(tr("empty_no_data"))
+    if not ui.require_data():
         return
     member_view(db, f, lang)
 

@@ -7,7 +7,6 @@ from crm.analysis.timing import RECENCY_BINS
 from crm.charts import timing as charts
 from crm.cohorts import CohortSpec
 from crm.filters import Filters
-from crm.summary import data_overview
 
 tr = ui.tr
 PEAKS_SHOWN = 12
@@ -109,8 +108,7 @@ def page() -> None:
     st.title(tr("timing_title"))
     st.caption(tr("timing_intro"))
     db = ui.db()
-    if data_overview(db)["orders"] == 0:
-        st.info(tr("empty_no_data"))
+    if not ui.require_data():
         return
     f = ui.filters()
     c1, c2 = st.columns([1, 1])

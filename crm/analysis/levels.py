@@ -43,6 +43,20 @@ RATE = Decimal("0.0001")
 MOVERS_LIMIT = 500
 
 # -- named queries -----------------------------------------------------------------------------------
+# The per-level rows, all five levels, from the CTEs member_counts, buyers and totals (both the
+# live and the fast query end with it).
+BY_LEVEL_SELECT = """
+SELECT l.level_code, coalesce(m.members, 0) AS members, coalesce(m.from_export, 0) AS from_export,
+       coalesce(b.buyers, 0) AS buyers, coalesce(b.purchases, 0) AS purchases,
+       coalesce(b.gmv, 0)::DECIMAL(38,2) AS gmv, coalesce(b.repeat_buyers, 0) AS repeat_buyers,
+       t.purchases AS all_purchases, t.gmv AS all_gmv
+FROM unnest([0, 1, 2, 3, 4]) AS l(level_code)
+CROSS JOIN totals t
+LEFT JOIN member_counts m ON m.level_code = l.level_code
+LEFT JOIN buyers b ON b.level_code = l.level_code
+ORDER BY l.level_code
+"""
+
 # {p}: the purchases in scope; {lv}: one row per customer with its level; {scope}: extra conditions
 # on who counts as a member (level filter, an order in the chosen provinces/platforms/shops).
 BY_LEVEL_SQL = """
@@ -64,16 +78,7 @@ buyers AS (
     GROUP BY 1
 ),
 totals AS (SELECT count(*) AS purchases, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv FROM p)
-SELECT l.level_code, coalesce(m.members, 0) AS members, coalesce(m.from_export, 0) AS from_export,
-       coalesce(b.buyers, 0) AS buyers, coalesce(b.purchases, 0) AS purchases,
-       coalesce(b.gmv, 0)::DECIMAL(38,2) AS gmv, coalesce(b.repeat_buyers, 0) AS repeat_buyers,
-       t.purchases AS all_purchases, t.gmv AS all_gmv
-FROM unnest([0, 1, 2, 3, 4]) AS l(level_code)
-CROSS JOIN totals t
-LEFT JOIN member_counts m ON m.level_code = l.level_code
-LEFT JOIN buyers b ON b.level_code = l.level_code
-ORDER BY l.level_code
-"""
+""" + BY_LEVEL_SELECT
 
 # Buyers of each month by their level as of the as-of date.
 MIX_SQL = """
@@ -144,16 +149,7 @@ totals AS (SELECT count(*) AS purchases, coalesce(sum(spend), 0)::DECIMAL(38,2) 
 BY_LEVEL_FAST_SQL = """
 WITH {members},
 {buyers}
-SELECT l.level_code, coalesce(m.members, 0) AS members, coalesce(m.from_export, 0) AS from_export,
-       coalesce(b.buyers, 0) AS buyers, coalesce(b.purchases, 0) AS purchases,
-       coalesce(b.gmv, 0)::DECIMAL(38,2) AS gmv, coalesce(b.repeat_buyers, 0) AS repeat_buyers,
-       t.purchases AS all_purchases, t.gmv AS all_gmv
-FROM unnest([0, 1, 2, 3, 4]) AS l(level_code)
-CROSS JOIN totals t
-LEFT JOIN member_counts m ON m.level_code = l.level_code
-LEFT JOIN buyers b ON b.level_code = l.level_code
-ORDER BY l.level_code
-"""
+""" + BY_LEVEL_SELECT
 
 # Level mix, fast: buyer_months when every purchase is in scope and no member export gives levels
 # ({rule} over spend / purchases) …

@@ -24,3 +24,8 @@ def seed(path, *names) -> None:
     for n in names:
         assert import_file(db, FIXTURES / n).ok
     db.close()
+
+
+def metrics(at: AppTest) -> dict:
+    """Metric label → shown value."""
+    return {m.label: m.value for m in at.metric}

@@ -5,16 +5,12 @@ import datetime as dt
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tests.app.helpers import page_test, no_errors, seed
+from tests.app.helpers import metrics, no_errors, page_test, seed
 
 
 
 def page(lang: str = "en") -> AppTest:
     return page_test("levels.py", lang, timeout=60)
-
-
-def metrics(at: AppTest) -> dict:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_empty_database(monkeypatch, tmp_path):

@@ -1,4 +1,5 @@
 """A real app server and a real headless Chromium (Debian's), for the browser tests."""
+import contextlib
 import os
 import shutil
 import socket
@@ -34,15 +35,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def app_server(tmp_path):
-    """`streamlit run app.py` on a free port with its own empty database; yields the base URL."""
+@contextlib.contextmanager
+def streamlit_server(db_path: Path, *extra_args: str, lang: str = "zh"):
+    """`streamlit run app.py` on a free port with the database at `db_path`; yields the base URL."""
     port = _free_port()
-    env = dict(os.environ, CRM_DB=str(tmp_path / "e2e.duckdb"), CRM_LANG="zh")
+    env = dict(os.environ, CRM_DB=str(db_path), CRM_LANG=lang)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
+         "--server.fileWatcherType", "none", *extra_args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -57,12 +58,21 @@ def app_server(tmp_path):
         proc.kill()
         out = proc.stdout.read().decode(errors="replace")
         pytest.fail("streamlit did not start:\n" + out[-3000:])
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def app_server(tmp_path):
+    """The app on its own database tmp_path/e2e.duckdb (empty unless the test filled it first)."""
+    with streamlit_server(tmp_path / "e2e.duckdb") as url:
+        yield url
 
 
 @pytest.fixture

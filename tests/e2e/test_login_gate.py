@@ -1,10 +1,5 @@
 """The login gate on a real server in Chromium: a fresh server's first deep link, a wrong and a right
 password, a second browser after that, logging out."""
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
@@ -12,7 +7,7 @@ from crm import auth
 from crm.db import Database
 from crm.importing import import_file
 
-from .conftest import ROOT, _free_port, wait_idle
+from .conftest import ROOT, streamlit_server, wait_idle
 
 PASSWORD = "team pass 123"
 
@@ -25,31 +20,8 @@ def gated_server(tmp_path):
     db = Database(tmp_path / "gate.duckdb")
     assert import_file(db, ROOT / "tests" / "fixtures" / "taobao_orders_61_gbk.csv").ok
     db.close()
-    port = _free_port()
-    env = dict(os.environ, CRM_DB=str(tmp_path / "gate.duckdb"), CRM_LANG="en")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--secrets.files", str(secrets)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start:\n" + proc.stdout.read().decode(errors="replace")[-3000:])
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_server(tmp_path / "gate.duckdb", "--secrets.files", str(secrets), lang="en") as url:
+        yield url
 
 
 def sign_in(pg, password):
