@@ -268,18 +268,18 @@ facts AS (  -- one row per customer with a purchase up to the as-of date
     SELECT cust_no, min(ordered_at) AS first_purchase_at, max(ordered_at) AS last_purchase_at,
            count(*) AS purchases, sum(spend)::DECIMAL(38,2) AS spend,
            (?::DATE - max(ordered_at)::DATE) AS days_since_last,
-           arg_max(province, ordered_at) FILTER (WHERE province IS NOT NULL) AS order_province{contact_aggs}
+           arg_max(province, ordered_at) FILTER (WHERE province IS NOT NULL) AS order_province{spend_aggs}{contact_aggs}
     FROM h WHERE cust_no IS NOT NULL GROUP BY cust_no
 ),
 base AS (
-    SELECT f.cust_no, c.customer_id, f.first_purchase_at, f.last_purchase_at, f.purchases, f.spend,
+    SELECT f.cust_no, {customer_id} AS customer_id, f.first_purchase_at, f.last_purchase_at, f.purchases, f.spend,
            round(f.spend::DOUBLE / f.purchases, 2) AS aov, f.days_since_last,
-           {stage} AS stage,
-           coalesce(m.level_code, {level}) AS level_code,
-           coalesce(f.order_province, m.province) AS province{contact_cols}
-    FROM facts f JOIN customers c ON c.cust_no = f.cust_no
-    LEFT JOIN members m ON m.cust_no = f.cust_no
+           {stage} AS stage, {stage_no} AS stage_no,
+           coalesce({member_level}, {level}) AS level_code,
+           {province} AS province{spend_cols}{contact_cols}
+    FROM facts f{customers}{members}
 )"""
+_MEMBERS_JOIN = "\n    LEFT JOIN members m ON m.cust_no = f.cust_no"
 
 _CONTACT_AGGS = """,
            arg_max(phone, ordered_at) FILTER (WHERE phone IS NOT NULL) AS order_phone,
@@ -300,7 +300,8 @@ COHORT_COLUMNS = ("cust_no", "customer_id", "first_purchase_at", "last_purchase_
 FAST_FACTS_SQL = """
 WITH facts AS (
     SELECT s.cust_no, s.first_purchase_at, s.last_purchase_at, s.purchases, s.spend,
-           (?::DATE - s.last_purchase_at::DATE) AS days_since_last, {province} AS order_province
+           (?::DATE - s.last_purchase_at::DATE) AS days_since_last, {province} AS order_province,
+           s.member_level{spends}
     FROM customer_stats s{province_join}
 )"""
 _PROVINCE_JOIN = """
@@ -316,20 +317,35 @@ def complete_history(db: Database, as_of: dt.date) -> bool:
 
 
 def _base(as_of: dt.date, rules: LevelRules, thresholds: LifecycleThresholds,
-          contacts: bool = False, fast: bool = False, province: bool = True) -> tuple[str, list]:
+          contacts: bool = False, fast: bool = False, province: bool = True,
+          spends: bool = False, ids: bool = True) -> tuple[str, list]:
     """The WITH … base AS (…) part: one row per buyer with their facts, stage, level, province.
     `fast` (only when `complete_history`) reads customer_stats; `province=False` lets the fast
-    path skip the province lookup when nothing uses it (the column is then NULL)."""
+    path skip the province lookup when nothing uses it (the column is then NULL); `spends` adds
+    the column `spends`: the order value of each of the buyer's purchases (a list); `ids=False`
+    leaves customer_id NULL (no join with customers: every buyer is a customer anyway)."""
     stage, sparams = thresholds.stage_sql("f.days_since_last")
+    stage_no, nparams = thresholds.stage_no_sql("f.days_since_last")
+    sparams = sparams + nparams
     level, lparams = rule_level_sql(rules, "f.spend", "f.purchases")
-    if fast and not contacts:
+    spend_cols = ", f.spends" if spends else ""
+    ident = {"customer_id": "c.customer_id" if ids else "NULL::VARCHAR",
+             "customers": " JOIN customers c ON c.cust_no = f.cust_no" if ids else ""}
+    if fast and not contacts:   # customer_stats has the member export's level: members only for the province
         facts = FAST_FACTS_SQL.format(province="p.province" if province else "NULL::VARCHAR",
-                                      province_join=_PROVINCE_JOIN if province else "")
-        base = BASE_SQL[BASE_SQL.index("base AS ("):].format(stage=stage, level=level, contact_cols="")
+                                      province_join=_PROVINCE_JOIN if province else "",
+                                      spends=", s.spends" if spends else "")
+        base = BASE_SQL[BASE_SQL.index("base AS ("):].format(
+            stage=stage, stage_no=stage_no, level=level, contact_cols="", spend_cols=spend_cols,
+            member_level="f.member_level", members=_MEMBERS_JOIN if province else "",
+            province="coalesce(f.order_province, m.province)" if province else "NULL::VARCHAR", **ident)
         return f"{facts},\n{base}", [as_of] + sparams + lparams
     cols = "o.cust_no, o.ordered_at, o.spend, o.province" + (", o.phone, o.receiver, o.address" if contacts else "")
     history, hparams = Filters(as_of=as_of, rules=rules).purchases(cols, dates=False)
-    sql = BASE_SQL.format(history=history, stage=stage, level=level,
+    sql = BASE_SQL.format(history=history, stage=stage, stage_no=stage_no, level=level, **ident,
+                          member_level="m.level_code", members=_MEMBERS_JOIN,
+                          province="coalesce(f.order_province, m.province)",
+                          spend_aggs=",\n           list(spend) AS spends" if spends else "", spend_cols=spend_cols,
                           contact_aggs=_CONTACT_AGGS if contacts else "",
                           contact_cols=_CONTACT_SELECT if contacts else "")
     return sql, hparams + [as_of] + sparams + lparams
@@ -419,15 +435,26 @@ def _frame(db: Database, sql: str, params: list) -> pd.DataFrame:
     return db.frame(sql, params)
 
 
+# One pass over the base population (materialised once as `c`): part 0 = buyers per level, stage
+# and whether they are in the cohort, with their spend and purchases; part 1 = the members'
+# purchases counted by order value in cents (only with `values`); part 2 = the sample: the
+# top-spending members' rows (customer_id looked up afterwards, for those few only).
 EVALUATE_SQL = """{base},
-c AS (SELECT level_code, stage, spend, purchases, ({where}) AS inside FROM base)
-SELECT grouping(level_code) AS g_level, grouping(stage) AS g_stage, level_code, stage,
-       count(*) FILTER (WHERE inside) AS members,
-       coalesce(sum(spend) FILTER (WHERE inside), 0)::DECIMAL(38,2) AS gmv,
-       coalesce(sum(purchases) FILTER (WHERE inside), 0) AS purchases,
-       count(*) AS buyers
-FROM c GROUP BY GROUPING SETS ((level_code), (stage), ())
+c AS MATERIALIZED (SELECT cust_no, level_code, stage_no, spend, purchases, first_purchase_at, last_purchase_at,
+                          days_since_last{spends}, ({where}) AS inside FROM base)
+SELECT 0 AS part, level_code, stage_no, inside, count(*) AS n, sum(spend)::DECIMAL(38,2) AS money,
+       sum(purchases)::BIGINT AS purchases, NULL AS sample
+FROM c GROUP BY level_code, stage_no, inside{values}
+UNION ALL
+(SELECT 2, NULL, NULL, NULL, cust_no, spend, NULL,
+        {{first: first_purchase_at, last: last_purchase_at, purchases: purchases,
+         aov: round(spend::DOUBLE / purchases, 2), days: days_since_last, stage_no: stage_no, level: level_code}}
+ FROM c WHERE inside ORDER BY spend DESC, cust_no LIMIT ?)
 """
+EVALUATE_VALUES_SQL = """
+UNION ALL
+SELECT 1, NULL, NULL, NULL, count(*), v, NULL, NULL
+FROM (SELECT (unnest(spends) * 100)::BIGINT AS v FROM c WHERE inside) GROUP BY v"""
 
 CENT = Decimal("0.01")
 
@@ -439,43 +466,63 @@ def _div(a, b) -> Decimal | None:
 
 
 def evaluate(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,
-             thresholds: LifecycleThresholds | None = None, sample: int = 20) -> dict:
+             thresholds: LifecycleThresholds | None = None, sample: int = 20, values: bool = False) -> dict:
     """The cohort in numbers: members, gmv (Decimal, their spend up to the as-of date), purchases,
     aov (gmv / purchases), avg_spend (gmv / members), buyers (the base population) and share,
     level_mix (level_code, members, gmv — all five levels), stage_mix (stage, members, gmv — all five
-    stages), sample (the `sample` top-spending members, cohort_sql columns), empty flag."""
+    stages), sample (the `sample` top-spending members, cohort_sql columns), empty flag.
+    `values=True` adds `order_values`: the members' purchases up to the as-of date counted by order
+    value in cents, [(cents, purchases)], from the same pass (`crm.coupons.stats_from_counts` sizes
+    coupons from it, exactly as `coupons.order_values` would with `members_sql`)."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
     fast = complete_history(db, as_of)
-    base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces))
+    base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), spends=values,
+                          ids=False)
     where, wparams = _conditions(spec, as_of)
-    rows = db.query(EVALUATE_SQL.format(base=base, where=where), bparams + wparams)
+    sql = EVALUATE_SQL.format(base=base, where=where, spends=", spends" if values else "",
+                              values=EVALUATE_VALUES_SQL if values else "")
+    rows = db.query(sql, bparams + wparams + [max(int(sample), 0)])
     members, gmv, purchases, buyers = 0, Decimal("0.00"), 0, 0
-    by_level = {code: (0, Decimal("0.00")) for code in LEVEL_CODES}
-    by_stage = {s: (0, Decimal("0.00")) for s in STAGES}
-    for g_level, g_stage, level, stage, n, money, count, base_n in rows:
-        if g_level and g_stage:
-            members, gmv, purchases, buyers = int(n), money, int(count), int(base_n)
-        elif not g_level and level is not None:
-            by_level[int(level)] = (int(n), money)
-        elif not g_stage and stage is not None:
-            by_stage[stage] = (int(n), money)
+    by_level = {code: [0, Decimal("0.00")] for code in LEVEL_CODES}
+    by_stage = {s: [0, Decimal("0.00")] for s in STAGES}
+    counted, top = [], []
+    for part, level, stage_no, inside, n, money, count, row in rows:
+        if part == 1:
+            counted.append((int(money), int(n)))
+        elif part == 2:
+            top.append((int(n), money, row))
+        else:
+            buyers += int(n)
+            if not inside:            # NULL (a condition on a missing value) is outside too
+                continue
+            members, gmv, purchases = members + int(n), gmv + money, purchases + int(count)
+            if level is not None:
+                by_level[int(level)][0] += int(n)
+                by_level[int(level)][1] += money
+            if stage_no is not None:
+                by_stage[STAGES[stage_no]][0] += int(n)
+                by_stage[STAGES[stage_no]][1] += money
     level_mix = pd.DataFrame({"level_code": list(by_level), "members": [v[0] for v in by_level.values()],
                               "gmv": [v[1] for v in by_level.values()]})
     stage_mix = pd.DataFrame({"stage": list(by_stage), "members": [v[0] for v in by_stage.values()],
                               "gmv": [v[1] for v in by_stage.values()]})
     for mix in (level_mix, stage_mix):
         mix["share"] = [m / members if members else 0.0 for m in mix["members"]]
-    if members and sample:
-        sql, params = cohort_sql(spec, as_of, rules, thresholds, fast=fast)
-        sample_df = _frame(db, f"SELECT * FROM ({sql}) s ORDER BY spend DESC, cust_no LIMIT ?", params + [int(sample)])
-    else:
-        sample_df = pd.DataFrame(columns=list(COHORT_COLUMNS))
-    return {
+    ids = dict(db.query("SELECT cust_no, customer_id FROM customers WHERE cust_no IN (SELECT unnest(?::INTEGER[]))",
+                        [[t[0] for t in top]])) if top else {}
+    sample_df = pd.DataFrame(
+        [(no, ids.get(no), r["first"], r["last"], r["purchases"], spend, r["aov"], r["days"],
+          None if r["stage_no"] is None else STAGES[r["stage_no"]], r["level"]) for no, spend, r in top],
+        columns=list(COHORT_COLUMNS))
+    out = {
         "as_of": as_of, "empty": members == 0, "members": members, "gmv": gmv, "purchases": purchases,
         "aov": _div(gmv, purchases), "avg_spend": _div(gmv, members), "buyers": buyers,
         "share": (members / buyers) if buyers else 0.0,
         "level_mix": level_mix, "stage_mix": stage_mix, "sample": sample_df,
     }
+    if values:
+        out["order_values"] = counted
+    return out
 
 
 def report(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,

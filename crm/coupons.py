@@ -8,9 +8,9 @@ whether it pays. The cohort comes as a SQL sub-query selecting `cust_no` plus it
 was built.
 
 Flow: `order_values()` → `candidate_offers()` → `economics()` → `recommend()` (or `plan()` for all
-four). Only `order_values()` reads the database: the cohort sub-query and the scan of its purchases
-run once, into temporary tables of its own cursor, and a few small queries summarise them; the
-other steps work on that small result (the exact cumulative counts of distinct order values).
+four). Only `order_values()` reads the database: one query counts the cohort's purchases by order
+value; everything else is computed from those counts (`stats_from_counts`), and the later steps
+work on that small result (the exact cumulative counts of distinct order values).
 
 Definitions (DESIGN.md "Definitions"):
 - **Cohort size** (`members`): distinct non-null `cust_no` of the cohort sub-query, whether or not
@@ -21,9 +21,10 @@ Definitions (DESIGN.md "Definitions"):
 - **Order value** (订单金额) = spend of one purchase (amount paid − amount refunded). Purchases of
   zero spend (gifts, fully discounted orders) are counted in `zero_spend` and left out of the
   distribution: percentiles, mean, histogram, shares and thresholds are over orders with value > 0.
-- **Percentiles** P10 … P90: DuckDB `quantile_cont` (linear interpolation), computed in double
-  precision and rounded to cents. **Mean order value** (笔单价 of the cohort's history) =
-  Σ order value / orders, DECIMAL in SQL, rounded to cents.
+- **Percentiles** P10 … P90: DuckDB `quantile_cont` (linear interpolation) over the order values,
+  computed in double precision from the counted values (bit for bit what DuckDB would give,
+  `crm.analysis.quantiles`) and rounded to cents. **Mean order value** (笔单价 of the cohort's history) =
+  Σ order value / orders, exact, rounded to cents (halves up).
 - **Histogram**: bins of width W, the smallest of 1, 2, 5, 10, 20, 50, 100, … yuan for which
   floor(P90 / W) + 1 ≤ 20; bins [0, W), [W, 2W), … up to the first edge above P90 (`cap`), then
   one open bin "≥ cap". Empty bins are kept (0 orders).
@@ -64,8 +65,10 @@ import math
 from dataclasses import asdict, dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
+from .analysis.quantiles import quantiles_of_sorted
 from .db import Database
 from .filters import Filters
 from .i18n import fmt_money, fmt_pct
@@ -88,7 +91,7 @@ THRESHOLD_STEPS = _nice((1, 5))       # yuan
 DENOMINATIONS = _nice((1, 2, 3, 5))   # yuan
 
 HIST_COLUMNS = ["bin", "lo", "hi", "orders", "share"]
-TAIL_COLUMNS = ["value", "orders_at_least", "spend_at_least"]
+TAIL_COLUMNS = ["cents", "orders_at_least", "spend_at_least_cents"]   # int64, exact
 OFFER_COLUMNS = ["offer", "threshold", "amount", "discount", "orders_reaching", "reach_share",
                  "mean_reaching", "lift", "lift_yuan"]
 ECONOMICS_COLUMNS = OFFER_COLUMNS + [
@@ -117,46 +120,15 @@ def offer_id(threshold, amount) -> str:
 
 
 # -- 1. the cohort's order values ----------------------------------------------------------------
-# The cohort sub-query and the scan of its purchases run once, into two temporary tables private to
-# this cursor (dropped at the end); the statistics are then simple queries over them.
-MEMBERS_SQL = """
-CREATE TEMP TABLE coupon_members AS
-SELECT DISTINCT cust_no FROM ({members}) cohort WHERE cust_no IS NOT NULL
-"""
-
-PURCHASES_SQL = """
-CREATE TEMP TABLE coupon_orders AS
-SELECT s.cust_no, s.spend FROM ({scope}) s WHERE s.cust_no IN (SELECT cust_no FROM coupon_members)
-"""
-
-STATS_SQL = """
-SELECT (SELECT count(*) FROM coupon_members) AS members,
-       count(*) AS purchases,
-       count(DISTINCT cust_no) AS buyers,
-       coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv,
-       count(*) FILTER (WHERE spend > 0) AS orders,
-       round(sum(spend) FILTER (WHERE spend > 0)::DECIMAL(38,4)
-             / nullif(count(*) FILTER (WHERE spend > 0), 0), 2)::DECIMAL(38,2) AS mean,
-       quantile_cont(spend::DOUBLE, ?::DOUBLE[]) FILTER (WHERE spend > 0) AS q
-FROM coupon_orders
-"""
-
-VALUES_SQL = """      -- the distinct order values > 0 with their number of orders
-CREATE TEMP TABLE coupon_values AS
-SELECT spend AS value, count(*) AS orders, sum(spend) AS total
-FROM coupon_orders WHERE spend > 0 GROUP BY spend
-"""
-
-HISTOGRAM_SQL = """   -- bin i = [i·W, (i+1)·W) in cents; the last bin (open_bin) takes everything above
-SELECT least((value * 100)::BIGINT // ?, ?) AS bin, sum(orders) AS orders
-FROM coupon_values GROUP BY 1 ORDER BY 1
-"""
-
-TAIL_SQL = """        -- per distinct order value: orders and Σ value at or above it
-SELECT value,
-       sum(orders) OVER (ORDER BY value DESC) AS orders_at_least,
-       sum(total) OVER (ORDER BY value DESC) AS spend_at_least
-FROM coupon_values ORDER BY value
+# One query: the cohort's purchases counted by order value (value → purchases), plus the cohort
+# size and its buyers. Everything else (percentiles, histogram, tail) is computed from those counts
+# in `stats_from_counts`, exactly (percentiles as DuckDB's quantile_cont: crm.analysis.quantiles).
+VALUES_SQL = """
+WITH m AS MATERIALIZED (SELECT DISTINCT cust_no FROM ({members}) cohort WHERE cust_no IS NOT NULL),
+s AS MATERIALIZED (SELECT s.cust_no, s.spend FROM ({scope}) s WHERE s.cust_no IN (SELECT cust_no FROM m))
+SELECT NULL::BIGINT AS cents, (SELECT count(*) FROM m) AS n, count(DISTINCT cust_no) AS buyers FROM s
+UNION ALL
+SELECT (spend * 100)::BIGINT, count(*), NULL FROM s GROUP BY spend
 """
 
 
@@ -175,70 +147,91 @@ def order_values(db: Database, members_sql: str, members_params: list | tuple | 
     (purchases with value > 0: the distribution), gmv, mean, p10, p25, p50, p60, p70, p75, p80, p90
     (Decimal, None when no orders), bin_width (yuan) and cap (start of the open bin) or None,
     histogram (DataFrame bin, lo, hi — NaN for the open bin —, orders, share), tail (DataFrame of
-    the distinct order values, ascending: value, orders_at_least, spend_at_least; Decimal), empty}.
+    the distinct order values, ascending, all int64: cents = the value in cents, orders_at_least,
+    spend_at_least_cents = Σ of the values at or above it in cents; `reaching()` reads it), empty}.
 
     `f` (optional) keeps the sidebar's level/province/platform/shop filters; its date range is
-    ignored (history up to `as_of`)."""
+    ignored (history up to `as_of`). `crm.cohorts.evaluate(…, values=True)` gives the counts of a
+    cohort in the same pass as its figures; `stats_from_counts` turns them into this dict."""
     scope_f = (f or Filters(as_of=as_of)).with_(as_of=as_of, start=None, end=None)
     scope, scope_params = scope_f.purchases("o.cust_no, o.spend", dates=False)
-    with db.read() as cur:
-        try:
-            cur.execute(MEMBERS_SQL.format(members=members_sql), list(members_params or []))
-            cur.execute(PURCHASES_SQL.format(scope=scope), scope_params)
-            res = cur.execute(STATS_SQL, [[q for _, q in QUANTILES]])
-            cols = [d[0] for d in res.description]
-            row = dict(zip(cols, res.fetchall()[0]))
-            n = int(row["orders"])
-            if n:
-                cur.execute(VALUES_SQL)
-                p90 = _dec(round(row["q"][[k for k, _ in QUANTILES].index("p90")], 2))
-                width = bin_width(p90)
-                open_bin = int(p90 // width) + 1
-                hist = dict(cur.execute(HISTOGRAM_SQL, [width * 100, open_bin]).fetchall())
-                tail = cur.execute(TAIL_SQL).fetchall()
-        finally:
-            cur.execute("DROP TABLE IF EXISTS coupon_values")
-            cur.execute("DROP TABLE IF EXISTS coupon_orders")
-            cur.execute("DROP TABLE IF EXISTS coupon_members")
-    out = {"as_of": as_of, "members": int(row["members"]), "buyers": int(row["buyers"]),
-           "purchases": int(row["purchases"]), "zero_spend": int(row["purchases"]) - n,
-           "orders": n, "gmv": row["gmv"], "mean": row["mean"], "empty": n == 0}
-    for i, (key, _) in enumerate(QUANTILES):
-        out[key] = _dec(round(row["q"][i], 2)).quantize(CENT) if n else None
+    rows = db.query(VALUES_SQL.format(members=members_sql, scope=scope),
+                    list(members_params or []) + list(scope_params))
+    head = next(r for r in rows if r[2] is not None)
+    return stats_from_counts([(r[0], r[1]) for r in rows if r[2] is None], int(head[1]), int(head[2]), as_of)
+
+
+def stats_from_counts(counted, members: int, buyers: int, as_of: dt.date) -> dict:
+    """`order_values()`'s dict from the cohort's purchases counted by order value: `counted` is
+    (order value in integer cents, purchases) pairs in any order, zero values included; `members`
+    the cohort size and `buyers` those of them with a purchase. Exact: money in integer cents,
+    percentiles as DuckDB's quantile_cont over the expanded values."""
+    pairs = np.array(list(counted), dtype=np.int64).reshape(-1, 2)
+    purchases = int(pairs[:, 1].sum())
+    pos = pairs[(pairs[:, 0] > 0) & (pairs[:, 1] > 0)]
+    cents, at = np.unique(pos[:, 0], return_inverse=True)                 # distinct values, ascending
+    counts = np.bincount(at, weights=pos[:, 1], minlength=len(cents)).astype(np.int64) if len(pos) else \
+        np.zeros(0, dtype=np.int64)
+    n = int(counts.sum())
+    spend_at_least = _suffix_sums(cents, counts)                          # Σ value ≥ each value, cents
+    total = int(spend_at_least[0]) if n else 0
+    negative = pairs[pairs[:, 0] < 0]     # none from the importer (refunds never exceed the amount)
+    gmv = total + sum(int(c) * int(k) for c, k in negative)
+    out = {"as_of": as_of, "members": int(members), "buyers": int(buyers), "purchases": purchases,
+           "zero_spend": purchases - n, "orders": n,
+           "gmv": Decimal(gmv).scaleb(-2).quantize(CENT),
+           "mean": (Decimal(total) / (100 * n)).quantize(CENT, rounding=ROUND_HALF_UP) if n else None,
+           "empty": n == 0}
+    qs = quantiles_of_sorted(cents / 100, counts, [q for _, q in QUANTILES])
+    for (key, _), v in zip(QUANTILES, qs):
+        out[key] = _dec(round(v, 2)).quantize(CENT) if v is not None else None
     if n == 0:
         out.update(bin_width=None, cap=None, histogram=pd.DataFrame(columns=HIST_COLUMNS),
                    tail=pd.DataFrame(columns=TAIL_COLUMNS))
         return out
+    width = bin_width(out["p90"])
+    open_bin = int(out["p90"] // width) + 1
+    # bin i = [i·W, (i+1)·W); the last (open) bin takes the rest
+    hist = np.bincount(np.minimum(cents // (width * 100), open_bin), weights=counts,
+                       minlength=open_bin + 1).astype(np.int64)
     bins = range(open_bin + 1)
-    counts = [int(hist.get(b, 0)) for b in bins]
     out["bin_width"] = Decimal(width)
     out["cap"] = Decimal(width * open_bin)
     out["histogram"] = pd.DataFrame({
         "bin": list(bins),
         "lo": [float(width * b) for b in bins],
         "hi": [float(width * (b + 1)) if b < open_bin else None for b in bins],
-        "orders": counts,
-        "share": [c / n for c in counts],
+        "orders": [int(h) for h in hist],
+        "share": [int(h) / n for h in hist],
     })
-    out["tail"] = pd.DataFrame(tail, columns=TAIL_COLUMNS)
-    out["tail"]["orders_at_least"] = out["tail"]["orders_at_least"].astype("int64")
+    out["tail"] = pd.DataFrame({"cents": cents, "orders_at_least": np.cumsum(counts[::-1])[::-1],
+                                "spend_at_least_cents": spend_at_least}, columns=TAIL_COLUMNS)
     return out
+
+
+def _suffix_sums(cents: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Σ cents × counts from each position to the end, exact (int64 cannot overflow here: the
+    importer caps an order at ¥10,000,000 = 10^9 cents, so 9 × 10^9 orders would be needed)."""
+    if len(cents) and int(cents.max()) * int(counts.sum()) >= 2 ** 63:
+        raise OverflowError("order values too large to sum exactly")
+    return np.cumsum((cents * counts)[::-1])[::-1]
 
 
 def _tail_lists(stats: dict) -> tuple[list, list, list]:
     tail = stats.get("tail")
     if tail is None or tail.empty:
         return [], [], []
-    return list(tail["value"]), list(tail["orders_at_least"]), list(tail["spend_at_least"])
+    return [int(v) for v in tail["cents"]], list(tail["orders_at_least"]), list(tail["spend_at_least_cents"])
 
 
 def reaching(stats: dict, threshold, _lists=None) -> tuple[int, Decimal | None]:
     """(orders with value ≥ threshold, their mean value) from the exact cumulative tail."""
     values, counts, sums = _lists or _tail_lists(stats)
-    i = bisect.bisect_left(values, _dec(threshold))
+    # value ≥ threshold ⇔ cents ≥ threshold × 100 rounded up (values are whole cents)
+    i = bisect.bisect_left(values, int((_dec(threshold) * 100).to_integral_value(rounding=ROUND_CEILING)))
     if i >= len(values):
         return 0, None
-    return int(counts[i]), _dec(sums[i]) / int(counts[i])
+    return int(counts[i]), Decimal(int(sums[i])) / 100 / int(counts[i])
 
 
 # -- 2. candidate offers -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
@@ -162,15 +162,38 @@ MIGRATIONS: dict[int, list[str]] = {
         """CREATE TABLE IF NOT EXISTS buyer_spend_counts (spend DECIMAL(18,2) NOT NULL, buyers BIGINT)""",
         "REFRESH_DERIVED",
     ],
+    6: [
+        # customer_stats also keeps every purchase's order value (spends, in no particular order)
+        # and the level of the member export (member_level = members.level_code, kept in step by
+        # member imports too: `refresh_member_levels`), so cohorts and coupon sizing read one
+        # table: a cohort's order values unnest the rows of its members instead of joining every
+        # purchase with the cohort, and no join with members gives the level. Derived data:
+        # rebuilt, not altered.
+        "DROP TABLE IF EXISTS customer_stats",
+        """CREATE TABLE customer_stats (
+            cust_no INTEGER PRIMARY KEY, first_purchase_at TIMESTAMP, last_purchase_at TIMESTAMP,
+            purchases INTEGER, spend DECIMAL(18,2), spends DECIMAL(18,2)[], member_level INTEGER
+        )""",
+        "REFRESH_CUSTOMER_STATS",
+    ],
 }
 
 COHORT_MONTHS = 12      # cohort_months keeps the cohort month and this many months after it
 GAP_STEPS = 10          # purchase_gaps keeps the funnel steps 2 … GAP_STEPS
 
 CUSTOMER_STATS_SQL = """
-    INSERT INTO customer_stats
+    INSERT INTO customer_stats (cust_no, first_purchase_at, last_purchase_at, purchases, spend)
     SELECT cust_no, min(ordered_at), max(ordered_at), count(*)::INTEGER, sum(spend)::DECIMAL(18,2)
     FROM orders WHERE is_purchase AND cust_no IS NOT NULL GROUP BY cust_no ORDER BY cust_no
+"""
+CUSTOMER_STATS_V6_SQL = """
+    INSERT INTO customer_stats (cust_no, first_purchase_at, last_purchase_at, purchases, spend, spends, member_level)
+    SELECT s.*, m.level_code FROM (
+        SELECT cust_no, min(ordered_at), max(ordered_at), count(*)::INTEGER, sum(spend)::DECIMAL(18,2),
+               list(spend)::DECIMAL(18,2)[]
+        FROM orders WHERE is_purchase AND cust_no IS NOT NULL GROUP BY cust_no) s
+    LEFT JOIN members m ON m.cust_no = s.cust_no
+    ORDER BY s.cust_no
 """
 
 
@@ -246,14 +269,21 @@ def _refresh_derived(cur, version: int) -> None:
 def refresh_customer_stats(cur, schema: int = SCHEMA_VERSION) -> None:
     """Rebuild `customer_stats` and every other table derived from the purchases (schema 4:
     purchase_facts, purchase_hours, cohort_months, purchase_gaps, buyer_months; schema 5:
-    order_value_counts, buyer_spend_counts), inside the caller's transaction. The one place that
+    order_value_counts, buyer_spend_counts; schema 6: customer_stats with each buyer's order values
+    and member-export level), inside the caller's transaction. The one place that
     keeps them in step with `orders`: every write that changes orders calls it. `schema`: the
     schema being built (a migration to an older version rebuilds only the tables that version has)."""
     cur.execute("DELETE FROM customer_stats")
-    cur.execute(CUSTOMER_STATS_SQL)
+    cur.execute(CUSTOMER_STATS_V6_SQL if schema >= 6 else CUSTOMER_STATS_SQL)
     for version in DERIVED_TABLES:
         if schema >= version:
             _refresh_derived(cur, version)
+
+
+def refresh_member_levels(cur) -> None:
+    """After a member import: customer_stats.member_level = the members' level (schema 6)."""
+    cur.execute("""UPDATE customer_stats SET member_level = m.level_code FROM members m
+                   WHERE m.cust_no = customer_stats.cust_no AND customer_stats.member_level IS DISTINCT FROM m.level_code""")
 
 
 def _parse_bytes(text: str) -> int:

@@ -77,6 +77,11 @@ class LifecycleThresholds:
         parts = " ".join(f"WHEN {days_col} <= ? THEN '{s}'" for s in STAGES[:4])
         return f"CASE WHEN {days_col} IS NULL THEN NULL {parts} ELSE 'lost' END", list(self.bounds())
 
+    def stage_no_sql(self, days_col: str = "days_since_last") -> tuple[str, list]:
+        """As `stage_sql`, the stage's position in STAGES (0 = after_sale … 4 = lost): cheaper to group by."""
+        parts = " ".join(f"WHEN {days_col} <= ? THEN {i}" for i in range(4))
+        return f"CASE WHEN {days_col} IS NULL THEN NULL {parts} ELSE 4 END", list(self.bounds())
+
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 

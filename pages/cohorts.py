@@ -25,7 +25,8 @@ FIELDS = {  # widget → CohortSpec field
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_evaluate(data_version: str, spec: CohortSpec, as_of: dt.date, rules, thresholds) -> dict:
-    return cohorts.evaluate(ui.db(), spec, as_of, rules, thresholds)
+    # the figures and the members' order values (for the coupon sizing) in one pass
+    return cohorts.evaluate(ui.db(), spec, as_of, rules, thresholds, values=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -35,9 +36,8 @@ def cached_basis(data_version: str, as_of: dt.date, rules) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_values(data_version: str, spec: CohortSpec, as_of: dt.date, rules, thresholds) -> dict:
-    sql, params = cohorts.members_sql(spec, as_of, rules, thresholds,
-                                      fast=cohorts.complete_history(ui.db(), as_of))
-    return coupons.order_values(ui.db(), sql, params, as_of)
+    e = cached_evaluate(data_version, spec, as_of, rules, thresholds)
+    return coupons.stats_from_counts(e["order_values"], e["members"], e["members"], as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -72,4 +72,35 @@ GROUP BY x.pos
 
 
 def quantiles_cont(counted: Sequence[tuple[float, int]], qs: Iterable[float]) -> list[float | None]:
-    return [quantile_cont(counted, q) for q in qs]
+    """Several quantiles of the same counted values in one walk over them (as `quantile_cont`)."""
+    qs = list(qs)
+    n = sum(int(c) for _, c in counted)
+    if n == 0:
+        return [None] * len(qs)
+    wanted = sorted({p for q in qs for p in positions(n, q)})
+    values, seen, i = {}, 0, 0
+    for value, count in counted:
+        last = seen + int(count) - 1
+        while i < len(wanted) and wanted[i] <= last:
+            values[wanted[i]] = value
+            i += 1
+        if i == len(wanted):
+            break
+        seen = last + 1
+    return [from_positions(n, values, q) for q in qs]
+
+
+def quantiles_of_sorted(values, counts, qs: Iterable[float]) -> list[float | None]:
+    """As `quantiles_cont`, from two arrays: distinct `values` ascending (floats) and their `counts`
+    (> 0). Finds each needed position with a binary search over the cumulative counts."""
+    import numpy as np
+    qs = list(qs)
+    counts = np.asarray(counts, dtype=np.int64)
+    n = int(counts.sum())
+    if n == 0:
+        return [None] * len(qs)
+    upto = np.cumsum(counts)                    # positions < upto[i] hold values[0 … i]
+    wanted = sorted({p for q in qs for p in positions(n, q)})
+    idx = np.searchsorted(upto, wanted, side="right")
+    at = {p: float(values[i]) for p, i in zip(wanted, idx)}
+    return [from_positions(n, at, q) for q in qs]

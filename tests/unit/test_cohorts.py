@@ -445,3 +445,73 @@ def test_fast_path_gives_the_same_cohorts(tmp_path):
         fast = [r[0] for r in d.query(*C.members_sql(spec, as_of, fast=True))]
         assert sorted(live) == sorted(fast)
     d.close()
+
+
+def _same_stats(a: dict, b: dict) -> None:
+    import pandas as pd
+    for key in a:
+        if isinstance(a[key], pd.DataFrame):
+            pd.testing.assert_frame_equal(a[key], b[key], check_dtype=False)
+        else:
+            assert a[key] == b[key], key
+
+
+def test_evaluate_counts_the_coupon_order_values_in_the_same_pass(tmp_path):
+    """evaluate(values=True) gives the members' purchases counted by order value; sized from them,
+    the coupon figures equal coupons.order_values over members_sql — on the import's per-customer
+    tables (as-of = latest order) and on a fresh aggregation (an earlier as-of date)."""
+    import datetime as _dt
+
+    from crm import coupons
+    from crm.db import Database as _DB
+    from crm.samples import load_sample
+    d = _DB(tmp_path / "s.duckdb")
+    assert all(r.ok for r in load_sample(d))
+    last = d.scalar("SELECT max(ordered_at)::DATE FROM orders")
+    province = d.scalar("SELECT province FROM orders WHERE province IS NOT NULL LIMIT 1")
+    specs = [C.CohortSpec(), C.CohortSpec(days_min=180), C.CohortSpec(stages=("silent", "sleeping"), purchases_min=2),
+             C.CohortSpec(provinces=(province,), spend_min=100), C.CohortSpec(levels=(1, 2), aov_max=80),
+             C.CohortSpec(days_min=100000)]
+    for as_of in (last, last - _dt.timedelta(days=120)):
+        for spec in specs:
+            e = C.evaluate(d, spec, as_of, values=True)
+            got = coupons.stats_from_counts(e["order_values"], e["members"], e["members"], as_of)
+            want = coupons.order_values(d, *C.members_sql(spec, as_of, fast=C.complete_history(d, as_of)), as_of)
+            _same_stats(got, want)
+            assert sum(n for _, n in e["order_values"]) == e["purchases"]
+            plain = C.evaluate(d, spec, as_of)          # the same figures without the values
+            assert "order_values" not in plain and plain["members"] == e["members"]
+            assert plain["sample"].equals(e["sample"]) and plain["level_mix"].equals(e["level_mix"])
+    d.close()
+
+
+def test_evaluate_sample_is_the_top_spenders(ro):
+    e = C.evaluate(ro, CohortSpec(), AS_OF, sample=3)
+    assert list(e["sample"]["customer_id"]) == ["dan", "ann", "bob"]    # 5010, 1600, 900
+    assert C.evaluate(ro, CohortSpec(), AS_OF, sample=0)["sample"].empty
+
+
+def _levels(d, as_of):
+    """{customer: level} of everyone, on the import's per-customer table and on a fresh aggregation."""
+    out = []
+    for fast in (True, False):
+        sql, params = C.cohort_sql(CohortSpec(), as_of, fast=fast)
+        out.append({r[0]: r[1] for r in d.query(f"SELECT customer_id, level_code FROM ({sql}) x", params)})
+    assert out[0] == out[1]
+    return out[0]
+
+
+def test_member_export_level_follows_every_import(shop, make_file, tmp_path):
+    """customer_stats keeps the member export's level for the cohorts' fast path: right after orders
+    then members (the fixture), after a member export that changes a level, and members first."""
+    assert _levels(shop, dt.date(2026, 1, 5))["ivy"] == 3
+    assert import_file(shop, make_file("m2.csv", "买家昵称,会员等级编号\nivy,2\nbob,4\n")).ok
+    levels = _levels(shop, dt.date(2026, 1, 5))
+    assert levels["ivy"] == 2 and levels["bob"] == 4 and levels["ann"] == 2
+    assert C.evaluate(shop, CohortSpec(levels=(4,)), dt.date(2026, 1, 5))["members"] == 2   # bob, dan
+    from crm.db import Database as _DB
+    d = _DB(tmp_path / "members-first.duckdb")
+    assert import_file(d, make_file("m.csv", MEMBERS)).ok
+    assert import_file(d, make_file("log.csv", LOG), mapping=MAP).ok
+    assert _levels(d, dt.date(2026, 1, 5))["ivy"] == 3
+    d.close()

@@ -68,9 +68,9 @@ def test_order_values_hand_computed(loaded):
                                                 10: 1, 11: 0, 12: 0, 13: 0, 14: 1}
     assert h["orders"].sum() == 8 and h["share"].sum() == pytest.approx(1)
     tail = s["tail"]
-    assert list(tail["value"]) == [Decimal(v) for v in (10, 20, 30, 40, 50, 60, 100, 200)]
+    assert list(tail["cents"]) == [v * 100 for v in (10, 20, 30, 40, 50, 60, 100, 200)]
     assert list(tail["orders_at_least"]) == [8, 7, 6, 5, 4, 3, 2, 1]
-    assert tail["spend_at_least"].iloc[3] == Decimal("450.00")  # 40+50+60+100+200
+    assert tail["spend_at_least_cents"].iloc[3] == 45000  # 40+50+60+100+200
     assert coupons.reaching(s, 60) == (3, Decimal(120)) and coupons.reaching(s, 201) == (0, None)
     assert coupons.reaching(s, Decimal("59.99")) == (3, Decimal(120))
 
@@ -364,3 +364,20 @@ def test_recommendation_is_not_always_the_highest_threshold(loaded):
     top = econ["threshold"].max()
     smallest = econ[econ["threshold"] == top]["amount"].min()
     assert (best["threshold"], best["amount"]) != (top, smallest) or len(econ) == 1
+
+
+def test_stats_from_counts_hand_computed():
+    """Counted values in cents, in any order, a value given twice, zero-value purchases."""
+    s = coupons.stats_from_counts([(5000, 1), (0, 2), (1000, 1), (5000, 1), (2000, 2)], 7, 4, AS_OF)
+    # order values 10, 20, 20, 50, 50 (+ two gifts of 0)
+    assert (s["members"], s["buyers"], s["purchases"], s["zero_spend"], s["orders"]) == (7, 4, 7, 2, 5)
+    assert s["gmv"] == Decimal("150.00") and s["mean"] == Decimal("30.00")
+    assert s["p50"] == Decimal("20.00") and s["p75"] == Decimal("50.00") and s["p10"] == Decimal("14.00")
+    assert list(s["tail"]["cents"]) == [1000, 2000, 5000]
+    assert list(s["tail"]["orders_at_least"]) == [5, 4, 2]
+    assert list(s["tail"]["spend_at_least_cents"]) == [15000, 14000, 10000]
+    assert coupons.reaching(s, Decimal("20.01")) == (2, Decimal(50)) and coupons.reaching(s, 20) == (4, Decimal("35"))
+    assert int(s["histogram"]["orders"].sum()) == 5
+    empty = coupons.stats_from_counts([(0, 3)], 2, 1, AS_OF)
+    assert empty["empty"] and empty["zero_spend"] == 3 and empty["gmv"] == Decimal("0.00") and empty["p50"] is None
+    assert coupons.stats_from_counts([], 0, 0, AS_OF)["empty"]

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from crm.analysis import amount, counts, levels, lifecycle, timing
-from crm.analysis.quantiles import quantile_cont
+from crm.analysis.quantiles import quantile_cont, quantiles_cont
 from crm.db import SCHEMA_VERSION, Database, refresh_customer_stats
 from crm.filters import Filters
 from crm.importing import import_file
@@ -188,23 +188,30 @@ V4 = ("purchase_facts", "purchase_hours", "cohort_months", "purchase_gaps", "buy
 V5 = ("order_value_counts", "buyer_spend_counts")
 
 
-@pytest.mark.parametrize("old_version", [3, 4])
+@pytest.mark.parametrize("old_version", [3, 4, 5])
 def test_migrations_fill_the_tables(tmp_path, make_file, old_version):
-    """A database made before schema 4 (or 5) gets the new tables, filled, when opened."""
+    """A database made before schema 4 (or 5, or 6) gets the new tables, filled, when opened."""
     path = tmp_path / "old.duckdb"
     db = Database(path)
     assert import_file(db, make_file("log.csv", order_log(11, 120)), mapping=MAP).ok
     expected = {t: db.query(f"SELECT * FROM {t} ORDER BY ALL") for t in V4 + V5}
+    stats_sql = "SELECT * REPLACE (list_sort(spends) AS spends) FROM customer_stats ORDER BY cust_no"
+    expected_stats = db.query(stats_sql)
+    assert db.scalar("SELECT sum(len(spends)) FROM customer_stats") == db.scalar("SELECT sum(purchases) FROM customer_stats")
     with db.write() as cur:   # back to the old schema
-        for t in (V4 + V5 if old_version == 3 else V5):
+        for t in (V4 + V5 if old_version == 3 else V5 if old_version == 4 else ()):
             cur.execute(f"DROP TABLE {t}")
+        cur.execute("DROP TABLE customer_stats")   # schema 3–5: without the order values
+        cur.execute("CREATE TABLE customer_stats (cust_no INTEGER PRIMARY KEY, first_purchase_at TIMESTAMP, "
+                    "last_purchase_at TIMESTAMP, purchases INTEGER, spend DECIMAL(18,2))")
         cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(old_version)])
     db.close()
     db = Database(path)
     try:
-        assert db.schema_version() == SCHEMA_VERSION == 5
+        assert db.schema_version() == SCHEMA_VERSION == 6
         for t, rows in expected.items():
             assert db.query(f"SELECT * FROM {t} ORDER BY ALL") == rows, t
+        assert db.query(stats_sql) == expected_stats
     finally:
         db.close()
 
@@ -247,7 +254,22 @@ def test_quantiles_from_counts_match_duckdb():
         want = con.execute("SELECT " + ", ".join(f"quantile_cont(v, {q})" for q in qs) + " FROM t").fetchone()
         counted = con.execute("SELECT v, count(*) FROM t GROUP BY v ORDER BY v").fetchall()
         assert [quantile_cont(counted, q) for q in qs] == list(want)
-    assert quantile_cont([], 0.5) is None
+        assert quantiles_cont(counted, qs) == list(want)           # one walk for all of them
+    assert quantile_cont([], 0.5) is None and quantiles_cont([], qs) == [None] * len(qs)
+    con.close()
+
+
+def test_cents_as_double_equal_duckdbs_decimal_cast():
+    """Coupon sizing counts order values in integer cents and takes percentiles of cents / 100:
+    the same double DuckDB's DECIMAL(18,2) → DOUBLE cast gives, for every magnitude."""
+    import duckdb
+    con = duckdb.connect()
+    rng = random.Random(11)
+    cents = [rng.randint(0, 10 ** rng.randint(1, 15)) for _ in range(20000)] + list(range(0, 100001, 7))
+    texts = [f"{c // 100}.{c % 100:02d}" for c in cents]          # exact DECIMAL(18,2) values
+    got = con.execute("SELECT list(v::DECIMAL(18,2)::DOUBLE) FROM unnest(?::VARCHAR[]) AS t(v)",
+                      [texts]).fetchone()[0]
+    assert [c / 100 for c in cents] == got
     con.close()
 
 
