@@ -36,11 +36,21 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         s = out[col]
         if s.dtype == object:
-            out[col] = s.map(safe_cell)  # mixed values: only str cells change
+            text = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+            if not text.any():
+                continue
+            as_text = s.where(text, "").astype(str)
         elif pd.api.types.is_string_dtype(s):
-            risky = s.str.startswith(_FORMULA_START, na=False) & ~s.str.match(_PLAIN_NUMBER.pattern, na=False)
-            if risky.any():
-                out[col] = s.where(~risky, "'" + s)
+            as_text = s
+        else:
+            continue
+        starts = as_text.str.startswith(_FORMULA_START, na=False)
+        if not starts.any():
+            continue
+        risky = starts.copy()   # only the cells that start like a formula are checked for a plain number
+        risky[starts] = ~as_text[starts].str.match(_PLAIN_NUMBER.pattern, na=False)
+        if risky.any():
+            out[col] = s.where(~risky, "'" + as_text)
     out.columns = [safe_cell(str(c)) for c in out.columns]
     return out
 

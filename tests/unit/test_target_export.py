@@ -35,6 +35,24 @@ def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
 
 
+def test_safe_frame_is_safe_cell_on_every_cell():
+    """The vectorised frame version does exactly what safe_cell does, on text, object and mixed columns."""
+    import random
+
+    from crm.exports import safe_frame
+    rng = random.Random(3)
+    pieces = ["=", "+", "-", "@", "\t", "\r", "", "1", "5.5", "a", "买家", "=1", "-2", "+3.0", "-x", "'"]
+    cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 3))) for _ in range(400)]
+    mixed = [rng.choice([c, None, 3, -2.5, float("nan"), Decimal("-1.5")]) for c in cells]
+    frame = pd.DataFrame({"text": pd.Series(cells, dtype="str"), "object": pd.Series(cells, dtype=object),
+                          "mixed": pd.Series(mixed, dtype=object), "num": range(400)})
+    out = safe_frame(frame)
+    for col in frame.columns:
+        want = [safe_cell(v) for v in frame[col]]
+        got = list(out[col])
+        assert all((g == w) or (pd.isna(g) and pd.isna(w)) for g, w in zip(got, want)), col
+
+
 DANGER = pd.DataFrame({"name": ["=cmd", "+1+1", "-1+2", "@SUM(A1)", "\tx", "ok"],
                        "spend": [-5.0, 1.5, 0.0, 2.0, 3.0, 4.0],
                        "n": [-1, 2, 3, 4, 5, 6],
