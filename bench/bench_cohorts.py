@@ -8,8 +8,8 @@ For each preset cohort, median of 5 after a warm-up:
   (members, GMV, level/stage mix, sample) and its members' order values in one pass
   (`cohorts.evaluate(values=True)`), then the order-value statistics, candidate offers, economics
   and recommendation;
-- CLI coupon plan: `coupons.plan` over `cohorts.members_sql` (what `python -m crm cohort` and other
-  callers with their own member query use);
+- coupons.plan over a member query: `coupons.plan` over `cohorts.members_sql` (for callers with
+  their own member query: tags, scripts);
 - slider move: economics + recommendation only (the page caches the order values).
 Then the target list of up to 200,000 members as CSV, XLSX and TXT. Prints two tables.
 """
@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--orders", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--db", help="a database file instead of bench/out/bench_<orders>.duckdb")
     args = ap.parse_args()
-    print("| orders | cohort | members | filter change (cohort + offer table) | CLI coupon plan | slider move |")
+    print("| orders | cohort | members | filter change (cohort + offer table) | coupons.plan over a member query | slider move |")
     print("|---:|---|---:|---:|---:|---:|")
     exports_rows = []
     for n in args.orders:

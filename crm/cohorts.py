@@ -296,18 +296,15 @@ COHORT_COLUMNS = ("cust_no", "customer_id", "first_purchase_at", "last_purchase_
 
 
 # The fast path (as-of date on or after the latest order): the per-customer totals the importer
-# keeps (customer_stats) equal a fresh aggregation; the province is looked up only when needed.
+# keeps (customer_stats: totals, order values, latest province, member-export level) equal a fresh
+# aggregation.
 FAST_FACTS_SQL = """
 WITH facts AS (
     SELECT s.cust_no, s.first_purchase_at, s.last_purchase_at, s.purchases, s.spend,
            (?::DATE - s.last_purchase_at::DATE) AS days_since_last, {province} AS order_province,
            s.member_level{spends}
-    FROM customer_stats s{province_join}
+    FROM customer_stats s
 )"""
-_PROVINCE_JOIN = """
-    LEFT JOIN (SELECT cust_no, arg_max(province, ordered_at) AS province FROM orders
-               WHERE is_purchase AND cust_no IS NOT NULL AND province IS NOT NULL GROUP BY cust_no) p
-           ON p.cust_no = s.cust_no"""
 
 
 def complete_history(db: Database, as_of: dt.date) -> bool:
@@ -332,8 +329,7 @@ def _base(as_of: dt.date, rules: LevelRules, thresholds: LifecycleThresholds,
     ident = {"customer_id": "c.customer_id" if ids else "NULL::VARCHAR",
              "customers": " JOIN customers c ON c.cust_no = f.cust_no" if ids else ""}
     if fast and not contacts:   # customer_stats has the member export's level: members only for the province
-        facts = FAST_FACTS_SQL.format(province="p.province" if province else "NULL::VARCHAR",
-                                      province_join=_PROVINCE_JOIN if province else "",
+        facts = FAST_FACTS_SQL.format(province="s.order_province" if province else "NULL::VARCHAR",
                                       spends=", s.spends" if spends else "")
         base = BASE_SQL[BASE_SQL.index("base AS ("):].format(
             stage=stage, stage_no=stage_no, level=level, contact_cols="", spend_cols=spend_cols,

@@ -163,16 +163,18 @@ MIGRATIONS: dict[int, list[str]] = {
         "REFRESH_DERIVED",
     ],
     6: [
-        # customer_stats also keeps every purchase's order value (spends, in no particular order)
-        # and the level of the member export (member_level = members.level_code, kept in step by
-        # member imports too: `refresh_member_levels`), so cohorts and coupon sizing read one
-        # table: a cohort's order values unnest the rows of its members instead of joining every
-        # purchase with the cohort, and no join with members gives the level. Derived data:
-        # rebuilt, not altered.
+        # customer_stats also keeps every purchase's order value (spends, in no particular order),
+        # the province of the latest purchase that has one (order_province) and the level of the
+        # member export (member_level = members.level_code, kept in step by member imports too:
+        # `refresh_member_levels`), so cohorts and coupon sizing read one table: a cohort's order
+        # values unnest the rows of its members instead of joining every purchase with the cohort,
+        # and neither the level nor the province needs another pass over members or orders.
+        # Derived data: rebuilt, not altered.
         "DROP TABLE IF EXISTS customer_stats",
         """CREATE TABLE customer_stats (
             cust_no INTEGER PRIMARY KEY, first_purchase_at TIMESTAMP, last_purchase_at TIMESTAMP,
-            purchases INTEGER, spend DECIMAL(18,2), spends DECIMAL(18,2)[], member_level INTEGER
+            purchases INTEGER, spend DECIMAL(18,2), spends DECIMAL(18,2)[], order_province VARCHAR,
+            member_level INTEGER
         )""",
         "REFRESH_CUSTOMER_STATS",
     ],
@@ -187,10 +189,11 @@ CUSTOMER_STATS_SQL = """
     FROM orders WHERE is_purchase AND cust_no IS NOT NULL GROUP BY cust_no ORDER BY cust_no
 """
 CUSTOMER_STATS_V6_SQL = """
-    INSERT INTO customer_stats (cust_no, first_purchase_at, last_purchase_at, purchases, spend, spends, member_level)
+    INSERT INTO customer_stats (cust_no, first_purchase_at, last_purchase_at, purchases, spend, spends,
+                                order_province, member_level)
     SELECT s.*, m.level_code FROM (
         SELECT cust_no, min(ordered_at), max(ordered_at), count(*)::INTEGER, sum(spend)::DECIMAL(18,2),
-               list(spend)::DECIMAL(18,2)[]
+               list(spend)::DECIMAL(18,2)[], arg_max(province, ordered_at) FILTER (WHERE province IS NOT NULL)
         FROM orders WHERE is_purchase AND cust_no IS NOT NULL GROUP BY cust_no) s
     LEFT JOIN members m ON m.cust_no = s.cust_no
     ORDER BY s.cust_no
