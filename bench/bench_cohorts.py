@@ -66,6 +66,11 @@ def main() -> None:
         db = Database(path)
         as_of = default_as_of(db)
         specs = cohorts.presets(db, as_of)
+        # two combined conditions the presets do not use: a province + level + spend cohort, and
+        # one that bought an item whose title contains a text (a scan of every purchase's items)
+        specs["custom_province_level"] = cohorts.CohortSpec(days_min=90, provinces=("广东省", "浙江省"),
+                                                            levels=(1, 2, 3), spend_min=100)
+        specs["custom_item_contains"] = specs["dormant"].with_(item_contains="洗发水")
         for name, spec in specs.items():
             e = cohorts.evaluate(db, spec, as_of)
             sql, params = cohorts.members_sql(spec, as_of, fast=cohorts.complete_history(db, as_of))

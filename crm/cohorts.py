@@ -302,7 +302,7 @@ FAST_FACTS_SQL = """
 WITH facts AS (
     SELECT s.cust_no, s.first_purchase_at, s.last_purchase_at, s.purchases, s.spend,
            (?::DATE - s.last_purchase_at::DATE) AS days_since_last, {province} AS order_province,
-           s.member_level{spends}
+           s.member_level, s.member_province{spends}
     FROM customer_stats s
 )"""
 
@@ -328,13 +328,13 @@ def _base(as_of: dt.date, rules: LevelRules, thresholds: LifecycleThresholds,
     spend_cols = ", f.spends" if spends else ""
     ident = {"customer_id": "c.customer_id" if ids else "NULL::VARCHAR",
              "customers": " JOIN customers c ON c.cust_no = f.cust_no" if ids else ""}
-    if fast and not contacts:   # customer_stats has the member export's level: members only for the province
+    if fast and not contacts:   # customer_stats has the member export's level and province too
         facts = FAST_FACTS_SQL.format(province="s.order_province" if province else "NULL::VARCHAR",
                                       spends=", s.spends" if spends else "")
         base = BASE_SQL[BASE_SQL.index("base AS ("):].format(
             stage=stage, stage_no=stage_no, level=level, contact_cols="", spend_cols=spend_cols,
-            member_level="f.member_level", members=_MEMBERS_JOIN if province else "",
-            province="coalesce(f.order_province, m.province)" if province else "NULL::VARCHAR", **ident)
+            member_level="f.member_level", members="",
+            province="coalesce(f.order_province, f.member_province)" if province else "NULL::VARCHAR", **ident)
         return f"{facts},\n{base}", [as_of] + sparams + lparams
     cols = "o.cust_no, o.ordered_at, o.spend, o.province" + (", o.phone, o.receiver, o.address" if contacts else "")
     history, hparams = Filters(as_of=as_of, rules=rules).purchases(cols, dates=False)
@@ -347,8 +347,10 @@ def _base(as_of: dt.date, rules: LevelRules, thresholds: LifecycleThresholds,
     return sql, hparams + [as_of] + sparams + lparams
 
 
-def _conditions(spec: CohortSpec, as_of: dt.date) -> tuple[str, list]:
-    """The cohort's conditions on `base` columns, as one boolean SQL expression and its parameters."""
+def _conditions(spec: CohortSpec, as_of: dt.date, fast: bool = False) -> tuple[str, list]:
+    """The cohort's conditions on `base` columns, as one boolean SQL expression and its parameters.
+    `fast` (only when `complete_history`): "bought an item" reads the import's item_titles /
+    item_buyers instead of searching every purchase."""
     conds, params = [], []
 
     def add(sql, *values):
@@ -381,7 +383,11 @@ def _conditions(spec: CohortSpec, as_of: dt.date) -> tuple[str, list]:
         add("first_purchase_at >= ?::DATE", spec.first_from)
     if spec.first_to is not None:
         add("first_purchase_at < ?::DATE + INTERVAL 1 DAY", spec.first_to)
-    if spec.item_contains:
+    if spec.item_contains and fast:
+        add("""cust_no IN (SELECT b.cust_no FROM item_buyers b WHERE b.title_no IN (
+                SELECT t.title_no FROM item_titles t WHERE contains(t.title_lower, lower(?))))""",
+            spec.item_contains)
+    elif spec.item_contains:
         pattern = _like_pattern(spec.item_contains)
         add("""cust_no IN (
                 SELECT o.cust_no FROM orders o
@@ -410,7 +416,7 @@ def cohort_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
     base, bparams = _base(as_of, rules, thresholds, contacts=extra and contacts, fast=fast,
                           province=extra or bool(spec.provinces))
-    where, wparams = _conditions(spec, as_of)
+    where, wparams = _conditions(spec, as_of, fast)
     cols = "*" if extra else ", ".join(COHORT_COLUMNS)
     return f"{base}\nSELECT {cols} FROM base WHERE {where}", bparams + wparams
 
@@ -421,7 +427,7 @@ def members_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = Non
     Pass `fast=complete_history(db, as_of)` for the fast path."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
     base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces))
-    where, wparams = _conditions(spec, as_of)
+    where, wparams = _conditions(spec, as_of, fast)
     return f"{base}\nSELECT cust_no FROM base WHERE {where}", bparams + wparams
 
 
@@ -431,12 +437,14 @@ def _frame(db: Database, sql: str, params: list) -> pd.DataFrame:
     return db.frame(sql, params)
 
 
-# One pass over the base population (materialised once as `c`): part 0 = buyers per level, stage
-# and whether they are in the cohort, with their spend and purchases; part 1 = the members'
-# purchases counted by order value in cents (only with `values`); part 2 = the sample: the
-# top-spending members' rows (customer_id looked up afterwards, for those few only).
+# One query over the base population `c`: part 0 = buyers per level, stage and whether they are in
+# the cohort, with their spend and purchases; part 1 = the members' purchases counted by order value
+# in cents (only with `values`); part 2 = the sample: the top-spending members' rows (customer_id
+# looked up afterwards, for those few only). On the fast path `c` is a plain scan of customer_stats,
+# cheaper to repeat for each part than to materialise; otherwise (a fresh aggregation, or a
+# condition that is a sub-query) `c` is materialised once.
 EVALUATE_SQL = """{base},
-c AS MATERIALIZED (SELECT cust_no, level_code, stage_no, spend, purchases, first_purchase_at, last_purchase_at,
+c AS {materialized} (SELECT cust_no, level_code, stage_no, spend, purchases, first_purchase_at, last_purchase_at,
                           days_since_last{spends}, ({where}) AS inside FROM base)
 SELECT 0 AS part, level_code, stage_no, inside, count(*) AS n, sum(spend)::DECIMAL(38,2) AS money,
        sum(purchases)::BIGINT AS purchases, NULL AS sample
@@ -474,9 +482,16 @@ def evaluate(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules |
     fast = complete_history(db, as_of)
     base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), spends=values,
                           ids=False)
-    where, wparams = _conditions(spec, as_of)
+    # see EVALUATE_SQL: scan customer_stats per part rather than materialise — unless a condition is
+    # a sub-query over orders or tags, which would then run once per part
+    inline = fast and not (spec.item_contains or spec.tags_any or spec.tags_none)
+    if inline:
+        base = base.replace("facts AS (", "facts AS NOT MATERIALIZED (", 1).replace(
+            "base AS (", "base AS NOT MATERIALIZED (", 1)
+    where, wparams = _conditions(spec, as_of, fast)
     sql = EVALUATE_SQL.format(base=base, where=where, spends=", spends" if values else "",
-                              values=EVALUATE_VALUES_SQL if values else "")
+                              values=EVALUATE_VALUES_SQL if values else "",
+                              materialized="NOT MATERIALIZED" if inline else "MATERIALIZED")
     rows = db.query(sql, bparams + wparams + [max(int(sample), 0)])
     members, gmv, purchases, buyers = 0, Decimal("0.00"), 0, 0
     by_level = {code: [0, Decimal("0.00")] for code in LEVEL_CODES}

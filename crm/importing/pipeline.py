@@ -19,7 +19,7 @@ from typing import Callable
 import duckdb
 
 from .. import privacy
-from ..db import Database, refresh_customer_stats, refresh_member_levels
+from ..db import Database, refresh_customer_stats, refresh_item_buyers, refresh_member_facts
 from . import clean, reader
 from .detect import (Detection, apply_user_mapping, check_required, detect, guess_by_values,
                      guess_generic, header_score, header_signature, map_spec)
@@ -852,6 +852,8 @@ def _merge_items(cur, result: ImportResult, import_id: int) -> None:
                     FROM new_items n LEFT JOIN keep_first k USING (item_key)""",
                 [result.platform, import_id, import_id])
     cur.execute("DROP TABLE keep_first")
+    if new or updated:
+        refresh_item_buyers(cur)
 
 
 def _build_members(cur, det: Detection) -> None:
@@ -899,6 +901,6 @@ def _merge_members(cur, result: ImportResult, import_id: int) -> None:
                 [result.platform, import_id, import_id])
     cur.execute("UPDATE customers SET in_members = true WHERE NOT in_members AND customer_id IN "
                 "(SELECT customer_id FROM new_members)")
-    refresh_member_levels(cur)
+    refresh_member_facts(cur)
     row = cur.execute("SELECT min(last_trade_at)::VARCHAR, max(last_trade_at)::VARCHAR FROM new_members").fetchone()
     result.date_min, result.date_max = row

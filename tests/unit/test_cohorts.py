@@ -491,27 +491,75 @@ def test_evaluate_sample_is_the_top_spenders(ro):
     assert C.evaluate(ro, CohortSpec(), AS_OF, sample=0)["sample"].empty
 
 
-def _levels(d, as_of):
-    """{customer: level} of everyone, on the import's per-customer table and on a fresh aggregation."""
+def _levels(d, as_of, column="level_code"):
+    """{customer: level (or province)} of everyone, on the import's per-customer table and on a
+    fresh aggregation (which must agree)."""
     out = []
     for fast in (True, False):
-        sql, params = C.cohort_sql(CohortSpec(), as_of, fast=fast)
-        out.append({r[0]: r[1] for r in d.query(f"SELECT customer_id, level_code FROM ({sql}) x", params)})
+        sql, params = C.cohort_sql(CohortSpec(), as_of, fast=fast, extra=True)
+        out.append({r[0]: r[1] for r in d.query(f"SELECT customer_id, {column} FROM ({sql}) x", params)})
     assert out[0] == out[1]
     return out[0]
 
 
 def test_member_export_level_follows_every_import(shop, make_file, tmp_path):
-    """customer_stats keeps the member export's level for the cohorts' fast path: right after orders
-    then members (the fixture), after a member export that changes a level, and members first."""
+    """customer_stats keeps the member export's level and province for the cohorts' fast path: right
+    after orders then members (the fixture), after a member export that changes them, members first."""
     assert _levels(shop, dt.date(2026, 1, 5))["ivy"] == 3
-    assert import_file(shop, make_file("m2.csv", "买家昵称,会员等级编号\nivy,2\nbob,4\n")).ok
+    assert _levels(shop, dt.date(2026, 1, 5), "province")["ivy"] == "四川省"     # no province on her orders
+    assert import_file(shop, make_file("m2.csv", "买家昵称,会员等级编号,省份\nivy,2,江西省\nbob,4,湖北省\n")).ok
     levels = _levels(shop, dt.date(2026, 1, 5))
     assert levels["ivy"] == 2 and levels["bob"] == 4 and levels["ann"] == 2
+    provinces = _levels(shop, dt.date(2026, 1, 5), "province")
+    assert provinces["ivy"] == "江西省" and provinces["bob"] == "北京"             # bob's order has one
     assert C.evaluate(shop, CohortSpec(levels=(4,)), dt.date(2026, 1, 5))["members"] == 2   # bob, dan
     from crm.db import Database as _DB
     d = _DB(tmp_path / "members-first.duckdb")
     assert import_file(d, make_file("m.csv", MEMBERS)).ok
     assert import_file(d, make_file("log.csv", LOG), mapping=MAP).ok
     assert _levels(d, dt.date(2026, 1, 5))["ivy"] == 3
+    assert _levels(d, dt.date(2026, 1, 5), "province")["ivy"] == "四川省"
     d.close()
+
+
+def _members_both_ways(d, spec, as_of):
+    got = []
+    for fast in (False, True):
+        sql, params = C.cohort_sql(spec, as_of, fast=fast)
+        got.append({r[0] for r in d.query(f"SELECT customer_id FROM ({sql}) s", params)})
+    assert got[0] == got[1], spec
+    return got[0]
+
+
+def test_item_contains_on_the_import_tables(shop):
+    """As of the latest order, "bought an item whose title contains" reads item_titles / item_buyers:
+    the same members as searching every purchase, literal % and _, refunded orders left out."""
+    as_of = dt.date(2026, 1, 5)
+    assert C.complete_history(shop, as_of)
+    cases = {"blue cup": {"ann", "gus"}, "mug": {"cat", "eve"}, "%": {"cat"}, "_": {"cat"}, "茶叶": {"hal"},
+             INJECTION: {"dan"}, "no such thing": set()}
+    for text, expected in cases.items():
+        assert _members_both_ways(shop, CohortSpec(item_contains=text), as_of) == expected, text
+    assert C.evaluate(shop, CohortSpec(item_contains="mug", days_max=40), as_of)["members"] == 1   # cat
+
+
+@pytest.mark.parametrize("orders, items", [("taobao_orders_61_gbk.csv", "taobao_items_2022.csv"),
+                                           ("taobao_orders_54_gbk.csv", "taobao_items_old.csv"),
+                                           ("shopify_orders.csv", None)])
+def test_item_tables_follow_item_imports(db, orders, items):
+    """Item exports imported after the orders (and line-level order files) update the item tables:
+    every title fragment finds the same buyers on both paths."""
+    from pathlib import Path
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    assert import_file(db, fixtures / orders).ok
+    if items:
+        assert import_file(db, fixtures / items).ok
+    as_of = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
+    titles = [r[0] for r in db.query("SELECT DISTINCT title FROM order_items WHERE title IS NOT NULL "
+                                     "UNION SELECT DISTINCT item_title FROM orders WHERE item_title IS NOT NULL")]
+    assert titles
+    found = 0
+    for title in titles[:25]:
+        for fragment in (title[:3], title[-4:], title.upper()):
+            found += bool(_members_both_ways(db, CohortSpec(item_contains=fragment), as_of))
+    assert found

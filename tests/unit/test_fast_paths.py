@@ -186,6 +186,7 @@ def test_tables_follow_every_import(loaded, make_file):
 
 V4 = ("purchase_facts", "purchase_hours", "cohort_months", "purchase_gaps", "buyer_months")
 V5 = ("order_value_counts", "buyer_spend_counts")
+V6 = ("item_titles", "item_buyers")
 
 
 @pytest.mark.parametrize("old_version", [3, 4, 5])
@@ -194,12 +195,12 @@ def test_migrations_fill_the_tables(tmp_path, make_file, old_version):
     path = tmp_path / "old.duckdb"
     db = Database(path)
     assert import_file(db, make_file("log.csv", order_log(11, 120)), mapping=MAP).ok
-    expected = {t: db.query(f"SELECT * FROM {t} ORDER BY ALL") for t in V4 + V5}
+    expected = {t: db.query(f"SELECT * FROM {t} ORDER BY ALL") for t in V4 + V5 + V6}
     stats_sql = "SELECT * REPLACE (list_sort(spends) AS spends) FROM customer_stats ORDER BY cust_no"
     expected_stats = db.query(stats_sql)
     assert db.scalar("SELECT sum(len(spends)) FROM customer_stats") == db.scalar("SELECT sum(purchases) FROM customer_stats")
     with db.write() as cur:   # back to the old schema
-        for t in (V4 + V5 if old_version == 3 else V5 if old_version == 4 else ()):
+        for t in (V4 + V5 if old_version == 3 else V5 if old_version == 4 else ()) + V6:
             cur.execute(f"DROP TABLE {t}")
         cur.execute("DROP TABLE customer_stats")   # schema 3–5: without the order values
         cur.execute("CREATE TABLE customer_stats (cust_no INTEGER PRIMARY KEY, first_purchase_at TIMESTAMP, "
