@@ -72,22 +72,8 @@ GROUP BY x.pos
 
 
 def quantiles_cont(counted: Sequence[tuple[float, int]], qs: Iterable[float]) -> list[float | None]:
-    """Several quantiles of the same counted values in one walk over them (as `quantile_cont`)."""
-    qs = list(qs)
-    n = sum(int(c) for _, c in counted)
-    if n == 0:
-        return [None] * len(qs)
-    wanted = sorted({p for q in qs for p in positions(n, q)})
-    values, seen, i = {}, 0, 0
-    for value, count in counted:
-        last = seen + int(count) - 1
-        while i < len(wanted) and wanted[i] <= last:
-            values[wanted[i]] = value
-            i += 1
-        if i == len(wanted):
-            break
-        seen = last + 1
-    return [from_positions(n, values, q) for q in qs]
+    """Several quantiles of the same (value, count) pairs (sorted by value) at once."""
+    return quantiles_of_sorted([v for v, _ in counted], [int(c) for _, c in counted], qs)
 
 
 def quantiles_of_sorted(values, counts, qs: Iterable[float]) -> list[float | None]:
