@@ -408,14 +408,15 @@ def _conditions(spec: CohortSpec, as_of: dt.date, fast: bool = False) -> tuple[s
 
 def cohort_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,
                thresholds: LifecycleThresholds | None = None, *, extra: bool = False,
-               contacts: bool = False, fast: bool = False) -> tuple[str, list]:
+               contacts: bool = False, fast: bool = False, ids: bool = True) -> tuple[str, list]:
     """One row per customer in the cohort: cust_no, customer_id, first_purchase_at, last_purchase_at,
     purchases, spend (DECIMAL), aov, days_since_last, stage, level_code (+ province when `extra`,
     + phone, receiver, address when `extra` and `contacts`, unmasked). Returns SQL and its bound
-    parameters (usable as a sub-query)."""
+    parameters (usable as a sub-query). `ids=False`: customer_id is NULL (join customers yourself
+    on the rows you keep)."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
     base, bparams = _base(as_of, rules, thresholds, contacts=extra and contacts, fast=fast,
-                          province=extra or bool(spec.provinces))
+                          province=extra or bool(spec.provinces), ids=ids)
     where, wparams = _conditions(spec, as_of, fast)
     cols = "*" if extra else ", ".join(COHORT_COLUMNS)
     return f"{base}\nSELECT {cols} FROM base WHERE {where}", bparams + wparams
@@ -613,14 +614,16 @@ def mask_address(v) -> str | None:
     return keep + "****" if len(keep) < len(s) else "****"
 
 
-LIST_SQL = """{cohort}
-SELECT s.customer_id, s.level_code, strftime(s.last_purchase_at, '%Y-%m-%d') AS last_purchase, s.purchases,
+# The members in order (and the limit) first, then names and tags for just those rows.
+LIST_SQL = """{cohort},
+top AS (SELECT * FROM sel ORDER BY spend DESC, cust_no {limit})
+SELECT c.customer_id, s.level_code, strftime(s.last_purchase_at, '%Y-%m-%d') AS last_purchase, s.purchases,
        s.spend::DOUBLE AS spend, s.aov, s.days_since_last, s.stage, s.province, {contacts}, tg.tags
-FROM sel s
+FROM top s
+JOIN customers c ON c.cust_no = s.cust_no
 LEFT JOIN (SELECT ct.cust_no, string_agg(t.name, ',' ORDER BY t.name) AS tags
            FROM customer_tags ct JOIN tags t ON t.tag_id = ct.tag_id GROUP BY ct.cust_no) tg ON tg.cust_no = s.cust_no
-ORDER BY s.spend DESC, s.cust_no
-{limit}"""
+ORDER BY s.spend DESC, s.cust_no"""
 
 
 def member_list(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,
@@ -641,7 +644,7 @@ def member_list(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRule
                 raise KeyedError("cohorts_error_column", value=c, valid=", ".join(LIST_COLUMNS))
     contacts = any(c in CONTACT_COLUMNS for c in cols)
     sql, params = cohort_sql(spec, as_of, rules, thresholds, extra=True, contacts=contacts,
-                             fast=complete_history(db, as_of))
+                             fast=complete_history(db, as_of), ids=False)
     lim = ""
     if limit is not None:
         lim, params = "LIMIT ?", params + [int(limit)]
