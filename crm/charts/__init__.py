@@ -21,3 +21,17 @@ def style(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Fig
     fig.update_xaxes(showgrid=False, linecolor="#ccc")
     fig.update_yaxes(gridcolor="#eee", zerolinecolor="#ccc")
     return fig
+
+
+def vlines(fig: go.Figure, lines: list[dict]) -> go.Figure:
+    """Vertical marker lines across the plot, each labelled at the top: dicts of x, line (a Plotly
+    line dict), text, side ("left" or "right" of the line) and optionally font, textangle, bgcolor.
+    One layout update: what `add_vline` draws, ~6× faster (it re-processes the layout per line)."""
+    shapes, notes = list(fig.layout.shapes or ()), list(fig.layout.annotations or ())
+    for ln in lines:
+        shapes.append(dict(type="line", xref="x", yref="paper", x0=ln["x"], x1=ln["x"], y0=0, y1=1, line=ln["line"]))
+        notes.append(dict(x=ln["x"], xref="x", y=1, yref="paper", text=ln["text"], showarrow=False,
+                          xanchor="right" if ln.get("side") == "left" else "left", yanchor="top",
+                          textangle=ln.get("textangle", 0), font=ln.get("font"), bgcolor=ln.get("bgcolor")))
+    fig.update_layout(shapes=shapes, annotations=notes)
+    return fig

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from ..coupons import ECONOMICS_COLUMNS, _yuan_text
 from ..i18n import fmt_money, fmt_pct, t
-from . import PALETTE, style
+from . import PALETTE, style, vlines
 
 GOOD, BAD, MUTED, HIGHLIGHT = PALETTE[4], PALETTE[0], "#9aa5b1", PALETTE[3]
 
@@ -43,20 +43,20 @@ def order_value_histogram(stats: dict, lang: str, recommended: dict | None = Non
         x=hist["lo"] + width / 2, y=hist["orders"], width=width * 0.92,
         marker_color=[MUTED if b == last else PALETTE[1] for b in hist["bin"]],
         customdata=hist["bin"], hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", showlegend=False))
-    lines = [("coupons_chart_p25", stats.get("p25"), "dot"), ("coupons_chart_p50", stats.get("p50"), "dash"),
-             ("coupons_chart_p75", stats.get("p75"), "dot")]
-    for i, (key, value, dash) in enumerate(lines):
+    marks = []
+    for i, (key, value, dash) in enumerate([("coupons_chart_p25", stats.get("p25"), "dot"),
+                                            ("coupons_chart_p50", stats.get("p50"), "dash"),
+                                            ("coupons_chart_p75", stats.get("p75"), "dot")]):
         if value is not None:
-            fig.add_vline(x=float(value), line=dict(color=HIGHLIGHT, dash=dash, width=1.5),
-                          annotation=dict(text=t(key, lang, value=_yuan_text(value)), textangle=-90,
-                                          font=dict(size=11), yanchor="top"),
-                          annotation_position="top left" if i != 1 else "top right")
+            marks.append(dict(x=float(value), line=dict(color=HIGHLIGHT, dash=dash, width=1.5),
+                              text=t(key, lang, value=_yuan_text(value)), textangle=-90, font=dict(size=11),
+                              side="left" if i != 1 else "right"))
     threshold = (recommended or {}).get("offer", {}).get("threshold") if recommended else None
     if threshold is not None:
-        fig.add_vline(x=float(threshold), line=dict(color=BAD, width=2.5),
-                      annotation=dict(text=t("coupons_chart_threshold", lang, value=_yuan_text(threshold)),
-                                      font=dict(color=BAD, size=12)),
-                      annotation_position="top right")
+        marks.append(dict(x=float(threshold), line=dict(color=BAD, width=2.5), side="right",
+                          text=t("coupons_chart_threshold", lang, value=_yuan_text(threshold)),
+                          font=dict(color=BAD, size=12)))
+    vlines(fig, marks)
     ticks = list(hist["lo"])
     step = max(1, len(ticks) // 10)
     idx = list(range(0, len(ticks), step))

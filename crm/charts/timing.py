@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from ..analysis.timing import GAP_BIN_DAYS, GAP_CAP_DAYS
 from ..i18n import fmt_int, fmt_money, fmt_pct, t
-from . import PALETTE, style
+from . import PALETTE, style, vlines
 
 PEAK, OFF, LINE = PALETTE[0], PALETTE[6], "#555555"
 NEW, RETURNING = PALETTE[1], PALETTE[6]
@@ -234,12 +234,11 @@ def gap_histogram(hist: pd.DataFrame, median, p80, lang: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=xs, y=gaps, width=GAP_BIN_DAYS * 0.9, marker_color=PALETTE[1], hovertext=hover,
                            hovertemplate="%{hovertext}<extra></extra>", customdata=[int(v) for v in hist["lo"]]))
     # median ≤ P80: the median's label left of its line, P80's right of its line, so they never overlap
-    for v, key, color, pos in ((median, "timing_median_line", PALETTE[0], "top left"),
-                               (p80, "timing_p80_line", PALETTE[3], "top right")):
-        if v is not None:
-            fig.add_vline(x=float(v), line_dash="dash", line_color=color, line_width=2,
-                          annotation_text=t(key, lang, days=days_text(v)), annotation_position=pos,
-                          annotation_font=dict(color=color, size=11), annotation_bgcolor="rgba(255,255,255,0.85)")
+    vlines(fig, [dict(x=float(v), line=dict(dash="dash", color=color, width=2), side=side,
+                      text=t(key, lang, days=days_text(v)), font=dict(color=color, size=11),
+                      bgcolor="rgba(255,255,255,0.85)")
+                 for v, key, color, side in ((median, "timing_median_line", PALETTE[0], "left"),
+                                             (p80, "timing_p80_line", PALETTE[3], "right")) if v is not None])
     ticks = list(range(0, GAP_CAP_DAYS - 30, 30))  # … 330, then the open bar "365+"
     fig.update_xaxes(title=t("timing_gap_days", lang), range=[0, GAP_CAP_DAYS + GAP_BIN_DAYS + 2],
                      tickvals=ticks + [GAP_CAP_DAYS + (GAP_BIN_DAYS - 1) / 2],

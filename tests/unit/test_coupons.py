@@ -329,6 +329,11 @@ def test_charts(loaded, lang):
     assert any(("中位数" if lang == "zh" else "Median") in x and "45" in x for x in texts)
     assert any(x.endswith(f"¥{rec['offer']['threshold']:g}") for x in texts)
     assert fig.layout.xaxis.ticktext[-1] == "≥¥140"
+    # P25, median, P75 and the threshold: a line across the plot each, at its value
+    lines = [(sh.x0, sh.yref, sh.y0, sh.y1) for sh in fig.layout.shapes]
+    assert lines == [(27.5, "paper", 0, 1), (45.0, "paper", 0, 1), (70.0, "paper", 0, 1),
+                     (float(rec["offer"]["threshold"]), "paper", 0, 1)]
+    assert [a.x for a in fig.layout.annotations] == [x for x, *_ in lines]
     bars = charts.profit_bars(plan["economics"], lang, rec)
     assert set(bars.data[0].customdata) == set(plan["economics"]["offer"])
     assert bars.data[0].customdata[-1] == rec["offer"]["offer"]  # best on top
