@@ -55,7 +55,7 @@ def order_value_histogram(stats: dict, lang: str, recommended: dict | None = Non
     if threshold is not None:
         marks.append(dict(x=float(threshold), line=dict(color=BAD, width=2.5), side="right",
                           text=t("coupons_chart_threshold", lang, value=_yuan_text(threshold)),
-                          font=dict(color=BAD, size=12)))
+                          font=dict(color=BAD, size=12), bgcolor="rgba(255,255,255,0.9)"))  # readable over a nearby label
     vlines(fig, marks)
     ticks = list(hist["lo"])
     step = max(1, len(ticks) // 10)
