@@ -315,12 +315,13 @@ def complete_history(db: Database, as_of: dt.date) -> bool:
 
 def _base(as_of: dt.date, rules: LevelRules, thresholds: LifecycleThresholds,
           contacts: bool = False, fast: bool = False, province: bool = True,
-          spends: bool = False, ids: bool = True) -> tuple[str, list]:
+          spends: bool = False, ids: bool = True, inline: bool = False) -> tuple[str, list]:
     """The WITH … base AS (…) part: one row per buyer with their facts, stage, level, province.
     `fast` (only when `complete_history`) reads customer_stats; `province=False` lets the fast
     path skip the province lookup when nothing uses it (the column is then NULL); `spends` adds
     the column `spends`: the order value of each of the buyer's purchases (a list); `ids=False`
-    leaves customer_id NULL (no join with customers: every buyer is a customer anyway)."""
+    leaves customer_id NULL (no join with customers: every buyer is a customer anyway); `inline`
+    (fast path) marks the CTEs NOT MATERIALIZED, for a query that scans them more than once."""
     stage, sparams = thresholds.stage_sql("f.days_since_last")
     stage_no, nparams = thresholds.stage_no_sql("f.days_since_last")
     sparams = sparams + nparams
@@ -335,7 +336,11 @@ def _base(as_of: dt.date, rules: LevelRules, thresholds: LifecycleThresholds,
             stage=stage, stage_no=stage_no, level=level, contact_cols="", spend_cols=spend_cols,
             member_level="f.member_level", members="",
             province="coalesce(f.order_province, f.member_province)" if province else "NULL::VARCHAR", **ident)
-        return f"{facts},\n{base}", [as_of] + sparams + lparams
+        sql = f"{facts},\n{base}"
+        if inline:
+            sql = sql.replace("facts AS (", "facts AS NOT MATERIALIZED (", 1).replace(
+                "base AS (", "base AS NOT MATERIALIZED (", 1)
+        return sql, [as_of] + sparams + lparams
     cols = "o.cust_no, o.ordered_at, o.spend, o.province" + (", o.phone, o.receiver, o.address" if contacts else "")
     history, hparams = Filters(as_of=as_of, rules=rules).purchases(cols, dates=False)
     sql = BASE_SQL.format(history=history, stage=stage, stage_no=stage_no, level=level, **ident,
@@ -481,14 +486,11 @@ def evaluate(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules |
     coupons from it, exactly as `coupons.order_values` would with `members_sql`)."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
     fast = complete_history(db, as_of)
-    base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), spends=values,
-                          ids=False)
     # see EVALUATE_SQL: scan customer_stats per part rather than materialise — unless a condition is
     # a sub-query over orders or tags, which would then run once per part
     inline = fast and not (spec.item_contains or spec.tags_any or spec.tags_none)
-    if inline:
-        base = base.replace("facts AS (", "facts AS NOT MATERIALIZED (", 1).replace(
-            "base AS (", "base AS NOT MATERIALIZED (", 1)
+    base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), spends=values,
+                          ids=False, inline=inline)
     where, wparams = _conditions(spec, as_of, fast)
     sql = EVALUATE_SQL.format(base=base, where=where, spends=", spends" if values else "",
                               values=EVALUATE_VALUES_SQL if values else "",

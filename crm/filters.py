@@ -106,12 +106,11 @@ class Filters:
     def buyer_levels(self) -> tuple[str, list]:
         """One row per customer with a purchase up to the as-of date (at least): cust_no and
         level_code, as `customer_levels()` gives them. With complete history, from customer_stats
-        alone (no customer-sized join with `customers`)."""
+        alone (it keeps the member export's level: no customer-sized join with customers or members)."""
         if not self.complete_history:
             return self.customer_levels()
         expr, params = rule_level_sql(self.rules, "b.spend", "b.purchases")
-        return (f"SELECT b.cust_no, coalesce(m.level_code, {expr}) AS level_code "
-                f"FROM customer_stats b LEFT JOIN members m ON m.cust_no = b.cust_no", params)
+        return f"SELECT b.cust_no, coalesce(b.member_level, {expr}) AS level_code FROM customer_stats b", params
 
     def level_join(self, alias: str = "o") -> tuple[str, list]:
         """A JOIN restricting to customers of the chosen levels (empty when all levels). Only for

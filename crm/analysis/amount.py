@@ -405,27 +405,25 @@ def order_value_bands(db: Database, f: Filters, edges=ORDER_EDGES) -> pd.DataFra
     """Every purchase in scope (with or without a buyer key) by its order value: one row per band
     (pos, band, label, lo, hi, purchases, share, gmv, gmv_share). Shares are None when the total
     is 0."""
-    edges = _check_edges(edges)
-    if f.facts:
-        parts, params = _counted(f)
-        rows = db.query(BANDS_FAST_SQL.format(**parts, hist="oh"), params + [list(edges)])
-    else:
-        p_sql, p_params = _scope(f)
-        rows = db.query(ORDER_BANDS_SQL.format(p=p_sql), p_params + [list(edges)])
-    return _bands_frame(rows, edges, "purchases")
+    return _bands(db, f, edges, "oh", ORDER_BANDS_SQL, "purchases")
 
 
 def buyer_spend_bands(db: Database, f: Filters, edges=BUYER_EDGES) -> pd.DataFrame:
     """Buyers by their spend in scope: one row per band (pos, band, label, lo, hi, buyers, share,
     gmv, gmv_share). Orders without a buyer key are left out."""
+    return _bands(db, f, edges, "bh", BUYER_BANDS_SQL, "buyers")
+
+
+def _bands(db: Database, f: Filters, edges, hist: str, live_sql: str, count_col: str) -> pd.DataFrame:
+    """Counted values (`hist` of BANDS_FAST_SQL) when the filters allow, else `live_sql` over the scope."""
     edges = _check_edges(edges)
     if f.facts:
         parts, params = _counted(f)
-        rows = db.query(BANDS_FAST_SQL.format(**parts, hist="bh"), params + [list(edges)])
+        rows = db.query(BANDS_FAST_SQL.format(**parts, hist=hist), params + [list(edges)])
     else:
         p_sql, p_params = _scope(f)
-        rows = db.query(BUYER_BANDS_SQL.format(p=p_sql), p_params + [list(edges)])
-    return _bands_frame(rows, edges, "buyers")
+        rows = db.query(live_sql.format(p=p_sql), p_params + [list(edges)])
+    return _bands_frame(rows, edges, count_col)
 
 
 def pareto(db: Database, f: Filters, points: int = PARETO_POINTS) -> dict:

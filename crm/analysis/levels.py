@@ -57,6 +57,18 @@ LEFT JOIN buyers b ON b.level_code = l.level_code
 ORDER BY l.level_code
 """
 
+# The purchases in scope `p` per buyer, with the buyer's level from `lv`, and the totals of `p`.
+PER_BUYER = """per_buyer AS (
+    SELECT cust_no, count(*) AS purchases, sum(spend) AS gmv FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no
+),
+buyers AS (
+    SELECT lv.level_code, count(*) AS buyers, sum(b.purchases) AS purchases, sum(b.gmv) AS gmv,
+           count(*) FILTER (WHERE b.purchases >= 2) AS repeat_buyers
+    FROM per_buyer b JOIN lv ON lv.cust_no = b.cust_no
+    GROUP BY 1
+),
+totals AS (SELECT count(*) AS purchases, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv FROM p)"""
+
 # {p}: the purchases in scope; {lv}: one row per customer with its level; {scope}: extra conditions
 # on who counts as a member (level filter, an order in the chosen provinces/platforms/shops).
 BY_LEVEL_SQL = """
@@ -68,17 +80,7 @@ member_counts AS (  -- customers known as of the as-of date, per level and where
     WHERE (c.in_members OR c.first_order_at < ?::DATE + INTERVAL 1 DAY){scope}
     GROUP BY 1
 ),
-per_buyer AS (
-    SELECT cust_no, count(*) AS purchases, sum(spend) AS gmv FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no
-),
-buyers AS (
-    SELECT lv.level_code, count(*) AS buyers, sum(b.purchases) AS purchases, sum(b.gmv) AS gmv,
-           count(*) FILTER (WHERE b.purchases >= 2) AS repeat_buyers
-    FROM per_buyer b JOIN lv ON lv.cust_no = b.cust_no
-    GROUP BY 1
-),
-totals AS (SELECT count(*) AS purchases, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv FROM p)
-""" + BY_LEVEL_SELECT
+""" + PER_BUYER + "\n" + BY_LEVEL_SELECT
 
 # Buyers of each month by their level as of the as-of date.
 MIX_SQL = """
@@ -98,9 +100,9 @@ ORDER BY 1, 2
 # level the rules give to nothing bought ({rule0}); {rule} over s.spend / s.purchases.
 MEMBERS_FAST = """
 b AS (
-    SELECT s.cust_no, coalesce(m.level_code, {rule}) AS level_code, m.level_code IS NOT NULL AS exported,
+    SELECT s.cust_no, coalesce(s.member_level, {rule}) AS level_code, s.member_level IS NOT NULL AS exported,
            s.purchases, s.spend
-    FROM customer_stats s LEFT JOIN members m ON m.cust_no = s.cust_no
+    FROM customer_stats s
 ),
 known AS (SELECT count(*) AS n FROM customers c WHERE c.in_members OR c.first_order_at < ?::DATE + INTERVAL 1 DAY),
 exported AS (   -- in a member export with a level, no purchase
@@ -135,17 +137,8 @@ TOTALS_BUYERS = ("SELECT coalesce(sum(purchases), 0) AS purchases, coalesce(sum(
 # … else the purchases in scope per buyer, with the buyer's level.
 BUYERS_SCOPE = """
 p AS ({p}),
-lvb AS ({lvb}),
-per_buyer AS (
-    SELECT cust_no, count(*) AS purchases, sum(spend) AS gmv FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no
-),
-buyers AS (
-    SELECT lvb.level_code, count(*) AS buyers, sum(x.purchases) AS purchases, sum(x.gmv) AS gmv,
-           count(*) FILTER (WHERE x.purchases >= 2) AS repeat_buyers
-    FROM per_buyer x JOIN lvb ON lvb.cust_no = x.cust_no
-    GROUP BY 1
-),
-totals AS (SELECT count(*) AS purchases, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv FROM p)"""
+lv AS ({lv}),
+""" + PER_BUYER
 BY_LEVEL_FAST_SQL = """
 WITH {members},
 {buyers}
@@ -274,7 +267,7 @@ def _by_level_fast(f: Filters) -> tuple[str, list]:
     else:
         p_sql, p_params = f.purchases("o.cust_no, o.spend")
         lvb, lvb_params = f.buyer_levels()
-        buyers = BUYERS_SCOPE.format(p=p_sql, lvb=lvb)
+        buyers = BUYERS_SCOPE.format(p=p_sql, lv=lvb)
         params += p_params + lvb_params
     return BY_LEVEL_FAST_SQL.format(members=members, buyers=buyers), params
 

@@ -43,20 +43,7 @@ def from_positions(n: int, values: dict[int, float], q: float) -> float | None:
 
 def quantile_cont(counted: Sequence[tuple[float, int]], q: float) -> float | None:
     """`counted`: (value, count) pairs sorted by value ascending, counts > 0. None when empty."""
-    n = sum(int(c) for _, c in counted)
-    if n == 0:
-        return None
-    wanted = set(positions(n, q))
-    values, seen = {}, 0
-    for value, count in counted:
-        last = seen + int(count) - 1          # positions seen … last hold this value
-        for pos in [p for p in wanted if seen <= p <= last]:
-            values[pos] = value
-            wanted.discard(pos)
-        if not wanted:
-            break
-        seen = last + 1
-    return from_positions(n, values, q)
+    return quantiles_cont(counted, [q])[0]
 
 
 # SQL for the values at the positions the quantiles need, from counted values {hist} (columns v, n)

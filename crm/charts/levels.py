@@ -43,16 +43,23 @@ def _legend_below(fig: go.Figure) -> go.Figure:
 def members_buyers(by_level: pd.DataFrame, lang: str, title: str | None = None) -> go.Figure:
     """Grouped bars per level: members (known as of the as-of date) and buyers (in scope)."""
     t = _t(lang)
-    names = [level_name(c, lang) for c in by_level["level_code"]]
-    codes = [int(c) for c in by_level["level_code"]]
+    return _grouped_level_bars(by_level, lang, title, [
+        ("members", "#B8D8D8", t["members"], lambda n, v: f"{n}<br>{t['members']}: {fmt_int(v, lang)}"),
+        ("buyers", "#17BEBB", t["buyers"], lambda n, v: f"{n}<br>{t['buyers']}: {fmt_int(v, lang)}")])
+
+
+def _grouped_level_bars(df: pd.DataFrame, lang: str, title: str | None, series) -> go.Figure:
+    """Grouped bars per level (customdata = level code), each labelled with its count. `series`:
+    (column, colour, legend name, hover(level name, value) → text)."""
+    names = [level_name(c, lang) for c in df["level_code"]]
+    codes = [int(c) for c in df["level_code"]]
     fig = go.Figure()
-    for col, color, label in (("members", "#B8D8D8", t["members"]), ("buyers", "#17BEBB", t["buyers"])):
-        values = [int(v) for v in by_level[col]]
+    for col, color, label, hover in series:
+        values = [int(v) for v in df[col]]
         fig.add_trace(go.Bar(
             x=names, y=values, name=label, marker_color=color, customdata=codes,
             text=[fmt_int(v, lang) for v in values], textposition="outside", cliponaxis=False,
-            hovertext=[f"{n}<br>{label}: {fmt_int(v, lang)}" for n, v in zip(names, values)],
-            hoverinfo="text"))
+            hovertext=[hover(n, v) for n, v in zip(names, values)], hoverinfo="text"))
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=",d", rangemode="tozero")
     return _legend_below(style(fig, title))
@@ -100,19 +107,9 @@ def level_mix(mix: pd.DataFrame, lang: str, title: str | None = None) -> go.Figu
 def what_if_counts(counts: pd.DataFrame, lang: str, title: str | None = None) -> go.Figure:
     """Grouped bars per level: members under the rules in force and under the proposed rules."""
     t = _t(lang)
-    names = [level_name(c, lang) for c in counts["level_code"]]
-    codes = [int(c) for c in counts["level_code"]]
-    fig = go.Figure()
-    for col, color in (("current", "#B8B8B8"), ("proposed", "#E4572E")):
-        values = [int(v) for v in counts[col]]
-        fig.add_trace(go.Bar(
-            x=names, y=values, name=t[col], marker_color=color, customdata=codes,
-            text=[fmt_int(v, lang) for v in values], textposition="outside", cliponaxis=False,
-            hovertext=[f"{n} · {t[col]}<br>{t['people']}: {fmt_int(v, lang)}" for n, v in zip(names, values)],
-            hoverinfo="text"))
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=",d", rangemode="tozero")
-    return _legend_below(style(fig, title))
+    return _grouped_level_bars(counts, lang, title, [
+        (col, color, t[col], lambda n, v, col=col: f"{n} · {t[col]}<br>{t['people']}: {fmt_int(v, lang)}")
+        for col, color in (("current", "#B8B8B8"), ("proposed", "#E4572E"))])
 
 
 def movement_matrix(matrix: pd.DataFrame, lang: str, title: str | None = None) -> go.Figure:

@@ -494,12 +494,7 @@ def test_evaluate_sample_is_the_top_spenders(ro):
 def _levels(d, as_of, column="level_code"):
     """{customer: level (or province)} of everyone, on the import's per-customer table and on a
     fresh aggregation (which must agree)."""
-    out = []
-    for fast in (True, False):
-        sql, params = C.cohort_sql(CohortSpec(), as_of, fast=fast, extra=True)
-        out.append({r[0]: r[1] for r in d.query(f"SELECT customer_id, {column} FROM ({sql}) x", params)})
-    assert out[0] == out[1]
-    return out[0]
+    return _both_ways(d, CohortSpec(), as_of, column)
 
 
 def test_member_export_level_follows_every_import(shop, make_file, tmp_path):
@@ -522,11 +517,14 @@ def test_member_export_level_follows_every_import(shop, make_file, tmp_path):
     d.close()
 
 
-def _members_both_ways(d, spec, as_of):
+def _both_ways(d, spec, as_of, column=None):
+    """The cohort on the import's per-customer tables and on a fresh aggregation, which must agree:
+    {customer: column} (with `column`), else the set of customers."""
     got = []
     for fast in (False, True):
-        sql, params = C.cohort_sql(spec, as_of, fast=fast)
-        got.append({r[0] for r in d.query(f"SELECT customer_id FROM ({sql}) s", params)})
+        sql, params = C.cohort_sql(spec, as_of, fast=fast, extra=True)
+        rows = d.query(f"SELECT customer_id, {column or 'NULL'} FROM ({sql}) s", params)
+        got.append({r[0]: r[1] for r in rows} if column else {r[0] for r in rows})
     assert got[0] == got[1], spec
     return got[0]
 
@@ -539,7 +537,7 @@ def test_item_contains_on_the_import_tables(shop):
     cases = {"blue cup": {"ann", "gus"}, "mug": {"cat", "eve"}, "%": {"cat"}, "_": {"cat"}, "茶叶": {"hal"},
              INJECTION: {"dan"}, "no such thing": set()}
     for text, expected in cases.items():
-        assert _members_both_ways(shop, CohortSpec(item_contains=text), as_of) == expected, text
+        assert _both_ways(shop, CohortSpec(item_contains=text), as_of) == expected, text
     assert C.evaluate(shop, CohortSpec(item_contains="mug", days_max=40), as_of)["members"] == 1   # cat
 
 
@@ -561,5 +559,5 @@ def test_item_tables_follow_item_imports(db, orders, items):
     found = 0
     for title in titles[:25]:
         for fragment in (title[:3], title[-4:], title.upper()):
-            found += bool(_members_both_ways(db, CohortSpec(item_contains=fragment), as_of))
+            found += bool(_both_ways(db, CohortSpec(item_contains=fragment), as_of))
     assert found
