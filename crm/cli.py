@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import sys
 
-from .i18n import cli_lang, fmt_money, fmt_pct, msg, t
+from .i18n import cli_lang, fmt_int, fmt_money, fmt_pct, msg, t
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -206,6 +206,9 @@ def _import(db, args, mapping, lang) -> int:
                     r.items_updated if r.kind == "items" else r.orders_updated)
                 print(t(key, lang, file=r.file_name, format=r.format, rows=r.rows_read, new=new,
                         updated=updated, unchanged=r.orders_unchanged, rejected=r.rows_rejected))
+                if r.returns_lines:
+                    print(t("cli_returns", lang, lines=fmt_int(r.returns_lines, lang),
+                            amount=fmt_money(r.returns_amount, lang)))
                 for w in r.warnings:
                     print("  ! " + msg(w, lang))
             else:

@@ -16,7 +16,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
@@ -185,6 +185,19 @@ MIGRATIONS: dict[int, list[str]] = {
             title_lower VARCHAR NOT NULL)""",
         """CREATE TABLE IF NOT EXISTS item_buyers (title_no INTEGER NOT NULL, cust_no INTEGER NOT NULL)""",
         "REFRESH_CUSTOMER_STATS",
+    ],
+    7: [
+        # Returns and corrections (a line with a quantity <= 0 or a negative amount: credit notes,
+        # stock adjustments) are neither purchases nor rejected rows: each is kept here, once (its key
+        # is its order key and the digest of every column of its row, so the same line in an
+        # overlapping export is not stored twice), for a later version to match them to orders.
+        """CREATE TABLE IF NOT EXISTS returns (
+            return_key VARCHAR NOT NULL, import_id INTEGER, line BIGINT,
+            order_id VARCHAR, customer_id VARCHAR, ordered_at TIMESTAMP, item_title VARCHAR, sku VARCHAR,
+            quantity INTEGER, price DECIMAL(18,2), amount DECIMAL(18,2), raw VARCHAR
+        )""",
+        "ALTER TABLE imports ADD COLUMN IF NOT EXISTS returns_lines BIGINT DEFAULT 0",
+        "ALTER TABLE imports ADD COLUMN IF NOT EXISTS returns_amount DECIMAL(18,2) DEFAULT 0",
     ],
 }
 

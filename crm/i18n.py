@@ -62,7 +62,21 @@ def msg(message: tuple[str, dict] | dict | None, lang: str) -> str:
         sep = "、" if lang == "zh" else ", "
         params["fields_text"] = sep.join(
             f"{t('field_' + f, lang)} ({f})" for f in str(params["fields"]).split(",") if f)
+    if "reasons" in params and "why" not in params:
+        params["why"] = _why_rejected(params["reasons"], lang)
     return t(key, lang, **params)
+
+
+def _why_rejected(reasons: list, lang: str) -> str:
+    """[[reason, rows], …] (most common first) → "every amount is unreadable", or the reasons
+    with their row counts when there are several."""
+    if len(reasons) == 1:
+        reason = reasons[0][0]
+        own = CATALOG.get(lang, {}).get(f"all_{reason}")
+        return own or t("all_rejected_one", lang, reason=t(f"reason_{reason}", lang))
+    sep = "；" if lang == "zh" else "; "
+    return t("all_rejected_mixed", lang, reasons=sep.join(
+        t("all_rejected_item", lang, reason=t(f"reason_{r}", lang), count=fmt_int(n, lang)) for r, n in reasons[:4]))
 
 
 def fmt_money(value, lang: str = DEFAULT_LANG, decimals: int = 2) -> str:

@@ -94,7 +94,7 @@ def scrub(cur, mapping: dict | None = None, rejects: list | None = None) -> list
 
 def scrub_tables(cur) -> dict[str, int]:
     """Blank the contact fields already stored (inside a write transaction): orders' phone, receiver
-    and address, members' phone, name and e-mail, and the text of rejected rows. Returns the number of
+    and address, members' phone, name and e-mail, and the text of rejected rows and of returns. Returns the number of
     rows changed per table."""
     def update(table: str, sets: str, where: str) -> int:
         n = cur.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
@@ -109,6 +109,7 @@ def scrub_tables(cur) -> dict[str, int]:
                           " OR ".join(f"{c} IS NOT NULL" for c in MEMBER_CONTACTS)),
         "rejects": update("rejects", f"raw = NULL, value = CASE WHEN column_name IN ({listed}) THEN NULL ELSE value END",
                           f"(raw IS NOT NULL AND raw <> '') OR (column_name IN ({listed}) AND value IS NOT NULL)"),
+        "returns": update("returns", "raw = NULL", "raw IS NOT NULL AND raw <> ''"),
     }
 
 

@@ -194,7 +194,7 @@ def privacy_settings() -> None:
         st.caption(tr("privacy_drop_on") if on else tr("privacy_drop_off"))
         if done is not None:
             st.success(tr("privacy_scrub_done", orders=f"{done['orders']:,}", members=f"{done['members']:,}",
-                          rejects=f"{done['rejects']:,}"))
+                          rejects=f"{done['rejects'] + done.get('returns', 0):,}"))
         stored = privacy.stored_contacts(db)
         if stored["orders"] or stored["members"]:
             st.caption(tr("privacy_stored", orders=f"{stored['orders']:,}", members=f"{stored['members']:,}"))

@@ -102,9 +102,119 @@ def detect(header: list[str], file_name: str = "") -> Detection | None:
     return det
 
 
-def guess_generic(header: list[str]) -> Detection | None:
-    """Column names we know from common tables: an order log, else a member table."""
+# Words a seller's own table uses in a column's name, per field, strongest first; a name that
+# also holds one of the field's `not` words is something else (a refund amount, a customer count).
+# Names are compared compacted: lower-case, without spaces, `_`, `-`, `.`, `/`, `#`.
+_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "amount": {
+        "words": ("实付", "实收", "付款金额", "支付金额", "成交金额", "订单金额", "grandtotal", "ordertotal", "totalpaid",
+                  "amountpaid", "paidamount", "total", "金额", "总额", "总价", "合计", "amount", "revenue", "sales",
+                  "销售额", "营业额", "dollars", "spend", "spent", "消费", "payment", "value", "gmv", "price"),
+        "not": ("refund", "退款", "discount", "优惠", "折扣", "shipping", "运费", "邮费", "tax", "税", "count", "qty",
+                "quantity", "数量", "件数", "date", "time", "日期", "时间", "编号", "unit", "单价", "each",
+                "subtotal", "小计", "应付", "cost", "成本", "currency", "币"),
+    },
+    "customer_id": {
+        "words": ("customerid", "clientid", "memberid", "userid", "buyerid", "会员id", "客户id", "用户id", "买家id",
+                  "customer", "client", "member", "buyer", "shopper", "consumer", "user", "account", "nickname",
+                  "客户", "会员", "顾客", "买家", "用户", "消费者", "昵称", "email", "邮箱"),
+        "not": ("count", "number of", "numberof", "数量", "人数", "level", "等级", "tier", "type", "类型", "phone",
+                "mobile", "手机", "电话", "address", "地址", "date", "time", "日期", "时间", "since", "city", "城市",
+                "province", "省", "country", "国家", "group", "分组", "tag", "标签", "status", "状态", "note", "备注",
+                "amount", "金额", "total", "spend", "积分", "point", "age", "年龄", "gender", "性别", "birth", "生日",
+                "balance", "余额"),
+    },
+    "ordered_at": {
+        "words": ("orderdate", "ordertime", "purchasedate", "saledate", "salesdate", "transactiondate", "invoicedate",
+                  "下单", "成交时间", "成交日期", "消费时间", "消费日期", "购买", "交易时间", "交易日期", "datetime",
+                  "timestamp", "date", "time", "日期", "时间", "created"),
+        "not": ("paid", "payment", "付款", "支付", "ship", "发货", "deliver", "收货", "refund", "退款", "birth", "生日",
+                "update", "modified", "修改", "完成", "finish", "close", "关闭", "cancel", "取消", "due", "expire",
+                "到期", "register", "signup", "注册", "join", "入会", "last", "上次", "最后", "first", "首次"),
+    },
+    "order_id": {
+        "words": ("orderid", "orderno", "ordernumber", "invoiceno", "invoicenumber", "invoiceid", "receiptno",
+                  "transactionid", "txnid", "订单号", "订单编号", "订单id", "单号", "流水号", "小票号", "invoice",
+                  "receipt"),
+        "not": ("date", "time", "日期", "时间", "line", "item", "明细", "行"),
+    },
+    "quantity": {"words": ("quantity", "qty", "数量", "件数", "units", "pcs"), "not": ("price", "单价", "amount")},
+    "price": {"words": ("unitprice", "priceeach", "单价", "price"), "not": ("total", "合计", "compare", "原价")},
+    "sku": {"words": ("stockcode", "sku", "productcode", "itemcode", "productid", "itemid", "货号", "商品编码",
+                      "商家编码", "商品id", "条码", "barcode"), "not": ()},
+}
+_COMPACT = re.compile(r"[\s_\-./#:：（）()]+")
+
+
+def _compact(name: str) -> str:
+    return _COMPACT.sub("", normalize_header(name))
+
+
+def _word_rank(field: str, name: str) -> int | None:
+    """The rank (0 = strongest) of the first of `field`'s words in a column name, or None."""
+    words = _WORDS[field]
+    c = _compact(name)
+    if not c or any(n.replace(" ", "") in c for n in words["not"]):
+        return None
+    for rank, w in enumerate(words["words"]):
+        if w in c:
+            return rank
+    return None
+
+
+def _values_fit(field: str, values: list[str]) -> bool:
+    """Do a column's sample values look like this field's (numbers for money, dates for times)?"""
+    vals = [v.strip() for v in values if v and v.strip()]
+    if not vals:
+        return True
+    if field in ("amount", "price", "quantity"):
+        ok = sum(bool(_NUMBER.match(v)) for v in vals)
+    elif field == "ordered_at":
+        ok = sum(bool(_DATE_ISH.match(v)) for v in vals)
+    else:
+        return True
+    return ok >= 0.8 * len(vals)
+
+
+_NUMBER = re.compile(r"^[(（]?[-−+]?\s*[¥￥$€£]?\s*-?[\d,，]*\.?\d+\s*(元|rmb|cny|usd)?[)）]?$", re.I)
+_DATE_ISH = re.compile(r"^(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{8}|1\d{9,12})")
+
+
+def _by_words(header: list[str], rows: list[list[str]] | None, mapping: dict[str, int]) -> bool:
+    """Fill the order-log fields `mapping` lacks from the words in the column names, checked against
+    the sample values. False when a required field has two equally good columns: then the user is
+    asked, rather than one of them being picked silently."""
+    used = set(mapping.values())
+    for fld in ("order_id", "customer_id", "ordered_at", "amount", "quantity", "price", "sku"):
+        if fld in mapping:
+            continue
+        cands = []
+        for i, h in enumerate(header):
+            if i in used:
+                continue
+            rank = _word_rank(fld, h)
+            if rank is None:
+                continue
+            if rows is not None and not _values_fit(fld, [r[i] for r in rows if i < len(r)]):
+                continue
+            cands.append((rank, i))
+        if not cands:
+            continue
+        cands.sort()
+        if len(cands) > 1 and cands[0][0] == cands[1][0] and fld in ("customer_id", "ordered_at", "amount"):
+            return False
+        mapping[fld] = cands[0][1]
+        used.add(cands[0][1])
+    return True
+
+
+def guess_generic(header: list[str], rows: list[list[str]] | None = None) -> Detection | None:
+    """Column names we know from common tables: an order log, else a member table. Names not in
+    the alias lists are recognised by the words they contain (`Grand Total (USD)`, `client_name`,
+    `实付款`), checked against the first rows' values when they are given."""
     mapping = map_spec(GENERIC, header)
+    if not _by_words(header, rows, mapping):
+        return None
     if all(f in mapping for f in ("ordered_at",)) and ("amount" in mapping or
                                                         ("price" in mapping and "quantity" in mapping)):
         if "customer_id" not in mapping:

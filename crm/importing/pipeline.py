@@ -28,6 +28,7 @@ from .specs import (LEVEL_ALIASES, PAID_STATES, STATUS_WORDS, TAOBAO_LEVELS, SPE
 
 Progress = Callable[[float, str], None] | None
 MAX_LINE = 16 * 1024 * 1024
+MALFORMED_REFUSED = 1000      # this many unreadable lines, and more of them than readable rows: refused
 
 
 @dataclass
@@ -49,11 +50,18 @@ class ImportResult:
     items_updated: int = 0
     members_new: int = 0
     members_updated: int = 0
+    # Returns and corrections (a line with a quantity <= 0 or a negative amount): neither purchases
+    # nor rejected rows; counted here (lines of this file, their amount as in the file) and kept.
+    returns_lines: int = 0
+    returns_amount: float = 0.0
     date_min: str | None = None
     date_max: str | None = None
     warnings: list[tuple[str, dict]] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    # A file none of whose rows could be imported is refused; its rejected rows (line, column,
+    # value, reason, raw text; at most REJECTS_KEPT) travel with the result so they can be downloaded.
+    rejected_rows: list[tuple] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,6 +71,8 @@ class ImportResult:
         d = asdict(self)
         d["message"] = ({"key": self.message[0], **self.message[1]} if self.message else None)
         d["warnings"] = [{"key": k, **p} for k, p in self.warnings]
+        d["returns"] = {"lines": self.returns_lines, "amount": self.returns_amount}
+        d.pop("rejected_rows", None)
         return d
 
 
@@ -113,6 +123,7 @@ class _Stage:
         self.db = db
         self.src = src
         self.file_name = file_name
+        self.started_at = dt.datetime.now()
         self.tmpdir = Path(tempfile.mkdtemp(prefix="crm-import-"))
         self.utf8 = self.tmpdir / "data.csv"
         self.dec: reader.Decoded | None = None
@@ -128,6 +139,8 @@ class _Stage:
             with open(self.src, "rb") as fin, open(src, "wb") as fout:
                 data = fin.read(max_bytes)
                 fout.write(data[: data.rfind(b"\n") + 1] or data)
+        if kind == "csv":
+            reader.check_head(src)
         if kind in ("xlsx", "xls"):
             dec = reader.spreadsheet_to_csv(src, self.utf8, header_score, progress)
         else:
@@ -156,7 +169,7 @@ def _detect(db: Database | None, dec: reader.Decoded, file_name: str, format_nam
                                      named, None)
             det.source = "saved"
     if det is None and not format_name and not user_map:
-        det = guess_generic(header) if dec.has_header else guess_by_values(header, dec.sample_rows)
+        det = guess_generic(header, dec.sample_rows) if dec.has_header else guess_by_values(header, dec.sample_rows)
         if det is not None:
             det.warnings.append(("warn_columns_guessed" if dec.has_header else "warn_columns_guessed_values", {
                 "mapping": ", ".join(f"{f}←{header[i].strip()}" for f, i in det.mapping.items())}))
@@ -185,7 +198,7 @@ def _check_format_matches(dec: reader.Decoded, file_name: str, format_name: str)
     if chosen is None:
         return                          # apply_user_mapping refuses an unknown name
     header = dec.header
-    auto = detect(header, file_name) or (guess_generic(header) if dec.has_header else None)
+    auto = detect(header, file_name) or (guess_generic(header, dec.sample_rows) if dec.has_header else None)
     if auto is None or auto.spec.name == chosen.name:
         return
     forced = Detection(spec=chosen, mapping=map_spec(chosen, header))
@@ -276,6 +289,7 @@ def import_file(db: Database, path: str | os.PathLike, *, file_name: str | None 
             save_mapping(db, dec.header, det.spec.kind, result.mapping)
     except Refused as e:
         result = _refused(result, e.key, e.params)
+        result.rejected_rows = getattr(e, "rows", [])
     except (duckdb.Error, OSError, UnicodeError, ValueError) as e:
         result = _refused(result, "refused_unreadable", {"detail": str(e).splitlines()[0][:200]})
     finally:
@@ -331,6 +345,11 @@ def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, prog
             raise Refused("refused_no_rows")
         if rows_ok == blank:
             raise Refused("refused_all_malformed", count=len(malformed))
+        if len(malformed) >= MALFORMED_REFUSED and len(malformed) > rows_ok - blank:
+            # More unreadable lines than readable ones (an unmatched quote that swallows the rest of
+            # the file, a file of another shape): refused, not imported as a pile of rejects.
+            raise Refused("refused_mostly_malformed", count=len(malformed), rows=result.rows_read,
+                          line=int(malformed[0][0]))
         if progress:
             progress(0.6, "cleaning")
         import_id = (cur.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
@@ -342,16 +361,23 @@ def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, prog
         _stage_clean(cur, det, dec, blank)
         rejects = privacy.scrub(cur, det.mapping, rejects)  # "drop contacts at import": never stored
         bad = _row_rejects(cur, det)
+        returned: list[int] = []
         if spec.kind == "orders":
             bad += _build_orders(cur, det, dec, result)
+            returned = [r[0] for r in cur.execute("SELECT rn FROM ret_rows ORDER BY rn").fetchall()]
+        rns = sorted({int(b[0]) for b in bad} | set(returned))
+        row_of = (_row_numbers(dec.path, skip, malformed_lines, rns) if not dec.simple_lines else
+                  {rn: _record_line(rn, skip, malformed_lines) for rn in rns})
         if bad:
-            rns = sorted({int(b[0]) for b in bad})
-            row_of = (_row_numbers(dec.path, skip, malformed_lines, rns) if not dec.simple_lines else
-                      {rn: _record_line(rn, skip, malformed_lines) for rn in rns})
-            raw_of = _raw_text(cur, rns)
+            raw_of = _raw_text(cur, sorted({int(b[0]) for b in bad}))
             for rn, column, value, reason in bad:
                 rejects.append((import_id, row_of[int(rn)], column, value, reason, raw_of.get(int(rn))))
         result.rows_rejected = len(rejects)
+        if returned:
+            result.returns_lines = len(returned)
+            result.returns_amount = float(cur.execute("SELECT coalesce(sum(amount), 0) FROM ret_rows").fetchone()[0])
+        if result.rows_rejected >= result.rows_read and not returned:
+            raise _all_rejected(rejects, result.rows_read)
         if progress:
             progress(0.8, "merging")
         if spec.kind == "orders":
@@ -370,20 +396,58 @@ def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, prog
         else:
             _build_members(cur, det)
             _merge_members(cur, result, import_id)
+        if returned:
+            _store_returns(cur, import_id, [row_of[rn] for rn in returned], returned)
         if rejects:
-            cur.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?)", rejects)
+            # One statement for any number of rejected rows (executemany goes row by row).
+            cur.execute("INSERT INTO rejects SELECT unnest(?::INTEGER[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[]), "
+                        "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                        [list(col) for col in zip(*rejects)])
         cur.execute(
-            """INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?, ?, ?, ?, ?,
-                                           ?, ?, ?, ?)""",
+            """INSERT INTO imports (import_id, file_name, file_hash, file_size, format, kind, platform, encoding,
+                                    started_at, finished_at, status, message, rows_read, rows_rejected,
+                                    orders_new, orders_updated, orders_unchanged, items_new, members_new,
+                                    members_updated, date_min, date_max, warnings, mapping, returns_lines,
+                                    returns_amount)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [import_id, result.file_name, dec.file_hash, stage.src.stat().st_size, spec.name, spec.kind,
-             spec.platform, dec.encoding, dt.datetime.now() - dt.timedelta(seconds=0), dt.datetime.now(),
+             spec.platform, dec.encoding, stage.started_at, dt.datetime.now(),
              result.rows_read, result.rows_rejected, result.orders_new, result.orders_updated,
              result.orders_unchanged, result.items_new, result.members_new, result.members_updated,
              result.date_min, result.date_max,
              json.dumps([{"key": k, **p} for k, p in result.warnings], ensure_ascii=False),
-             json.dumps(result.mapping, ensure_ascii=False)])
-        for t in ("raw", "stg", "ok_rows", "new_orders", "new_items", "new_members", "m", "bad", "blank_rn"):
+             json.dumps(result.mapping, ensure_ascii=False), result.returns_lines, result.returns_amount])
+        for t in ("raw", "stg", "ok_rows", "ret_rows", "new_orders", "new_items", "new_members", "m", "bad",
+                  "blank_rn"):
             cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+REJECTS_KEPT = 10_000
+
+
+def _all_rejected(rejects: list[tuple], rows: int) -> Refused:
+    """A file none of whose rows could be imported is a failed import: its reasons, most common
+    first, and its rejected rows for download (nothing is stored)."""
+    counts: dict[str, int] = {}
+    for r in rejects:
+        counts[r[4]] = counts.get(r[4], 0) + 1
+    reasons = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    e = Refused("refused_all_rejected", count=rows, reasons=[[k, n] for k, n in reasons])
+    e.rows = [r[1:] for r in sorted(rejects, key=lambda r: r[1])[:REJECTS_KEPT]]
+    return e
+
+
+def _store_returns(cur, import_id: int, lines: list[int], rns: list[int]) -> None:
+    """ret_rows → returns, with each line's row number; a line already stored (the same line of an
+    overlapping export) is not stored again."""
+    cur.execute(f"""
+        INSERT INTO returns (return_key, import_id, line, order_id, customer_id, ordered_at, item_title, sku,
+                             quantity, price, amount, raw)
+        SELECT r.return_key, ?, l.line, r.order_id, r.customer_id, r.ordered_at, r.item_title, r.sku,
+               r.quantity, r.price, r.amount, r.raw
+        FROM ret_rows r JOIN (SELECT unnest(?::BIGINT[]) AS rn, unnest(?::BIGINT[]) AS line) l USING (rn)
+        WHERE r.return_key NOT IN (SELECT return_key FROM returns)
+        QUALIFY row_number() OVER (PARTITION BY r.return_key ORDER BY r.rn) = 1""", [import_id, rns, lines])
 
 
 def _record_line(rn: int, skip: int, malformed_lines: list[int]) -> int:
@@ -426,11 +490,15 @@ def _row_numbers(path: Path, skip: int, malformed_lines: list[int], rns: list[in
     return out
 
 
+# A row of `raw` as text: its cells joined by commas, an empty cell as nothing (columns stay aligned).
+_ROW_TEXT = "array_to_string(list_transform(list_value(*COLUMNS('^c\\d+$')), lambda x: coalesce(x, '')), ',')"
+
+
 def _raw_text(cur, rns: list[int]) -> dict[int, str]:
     """The original text of rows (so the download of rejected rows shows the whole row)."""
     base = cur.execute("SELECT min(rowid) FROM raw").fetchone()[0] or 0
     rows = cur.execute(
-        "SELECT rowid - ?, concat_ws(',', *COLUMNS('^c\\d+$')) FROM raw WHERE rowid - ? IN (SELECT unnest(?))",
+        f"SELECT rowid - ?, {_ROW_TEXT} FROM raw WHERE rowid - ? IN (SELECT unnest(?))",
         [base, base, rns]).fetchall()
     return {int(rn): (text or "")[:2000] for rn, text in rows}
 
@@ -497,7 +565,7 @@ def _row_rejects(cur, det: Detection) -> list[tuple]:
     - a date that is not a date → bad_date; one before 1995-01-01 (clean.PLAUSIBLE_FROM: 1900-01-01,
       Excel's day 0, the 1970 epoch are placeholders, not orders) → date_too_old; one after tomorrow
       → date_in_future. Every date column is checked (a payment time too).
-    - an amount or refund below zero → negative_amount; above ¥10,000,000 (clean.MAX_ORDER_AMOUNT,
+    - a refund below zero → negative_amount (a negative amount is a return: _build_orders); above ¥10,000,000 (clean.MAX_ORDER_AMOUNT,
       also for prices) → absurd_amount, including numbers too large to store.
     - an order id or buyer with characters that could not be decoded (U+FFFD) → bad_characters:
       a damaged key would split one customer (or order) into two.
@@ -522,10 +590,10 @@ def _row_rejects(cur, det: Detection) -> list[tuple]:
             add(f"{fld}__raw IS NOT NULL AND {fld} IS NULL AND NOT coalesce(abs({fld}__parsed) > {limit}, false)",
                 fld, f"{fld}__raw", "bad_amount")
     if spec.kind in ("orders", "items"):
-        if spec.kind == "orders":
-            for fld in ("amount", "refund"):
-                if fld in m:
-                    add(f"coalesce({fld}, {fld}__parsed) < 0", fld, f"{fld}__raw", "negative_amount")
+        if spec.kind == "orders" and "refund" in m:
+            # A negative amount is a return or correction (see _build_orders); a negative refund
+            # cannot be true and would add to GMV.
+            add("coalesce(refund, refund__parsed) < 0", "refund", "refund__raw", "negative_amount")
         for fld in ("amount", "refund", "price"):
             if fld in m:
                 add(f"coalesce({fld} > {limit}, {fld}__parsed > {limit})", fld, f"{fld}__raw", "absurd_amount")
@@ -601,6 +669,7 @@ def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult
                {sel('status')} AS status_raw, {'s.state' if has('status') else 'NULL'} AS state,
                {line_amount} AS amount, {sel('refund')} AS refund, {after_refunded} AS line_refunded,
                {sel('quantity')} AS quantity, {sel('item_title')} AS item_title,
+               {sel('price')} AS price, {sel('sku')} AS sku,
                {sel('receiver')} AS receiver, {sel('phone')} AS phone, {sel('address')} AS address,
                {sel('province')} AS province, {sel('city')} AS city, {sel('shop')} AS shop
         FROM stg
@@ -608,6 +677,13 @@ def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult
         {'LEFT JOIN map_after_sale a ON a.word = stg.after_sale' if has('after_sale') else ''}"""
     cur.execute("DROP TABLE IF EXISTS ok_rows")
     cur.execute(f"CREATE TEMP TABLE ok_rows AS {base}")
+    if has("order_id"):
+        # Rows that repeat exactly (every column of the file equal, mapped or not) count once; two
+        # lines that differ in any column (a stock code the import does not map) are two lines.
+        dup_rows = _drop_repeated_rows(cur)
+        if dup_rows:
+            warnings.append(("warn_duplicate_rows", {"count": dup_rows}))
+    _split_returns(cur)
     bad: list[tuple] = []
     if has("order_id") and has("customer_id"):
         # One order id with two different buyers in one file: nothing says which buyer is right
@@ -624,21 +700,12 @@ def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult
 
     line_level = spec.line_level
     amount_scope = spec.amount_scope
-    if has("order_id") and not line_level:
-        # Exact duplicate rows are one order; an id repeated with different lines is a line-level
-        # file (generic logs with one row per item) — the amounts of distinct lines add up.
-        dup_rows = cur.execute(
-            "SELECT count(*) - count(DISTINCT (order_key, customer_id, ordered_at, paid_at, status_raw, amount, refund, quantity, item_title)) FROM ok_rows"
-        ).fetchone()[0]
-        if dup_rows:
-            warnings.append(("warn_duplicate_rows", {"count": dup_rows}))
-            cur.execute("""DELETE FROM ok_rows WHERE rn NOT IN (
-                SELECT min(rn) FROM ok_rows GROUP BY order_key, customer_id, ordered_at, paid_at, status_raw,
-                       amount, refund, quantity, item_title)""")
-        if spec.platform == "generic":
-            repeated = cur.execute("SELECT count(*) - count(DISTINCT order_key) FROM ok_rows").fetchone()[0]
-            if repeated:
-                line_level, amount_scope = True, "line"
+    if has("order_id") and not line_level and spec.platform == "generic":
+        # An id repeated with different rows is a line-level file (generic logs with one row per
+        # item): the amounts of its lines add up.
+        repeated = cur.execute("SELECT count(*) - count(DISTINCT order_key) FROM ok_rows").fetchone()[0]
+        if repeated:
+            line_level, amount_scope = True, "line"
     if line_level:
         amount_agg = "sum(amount)" if amount_scope == "line" else "max(amount)"
         refund_agg = ("sum(CASE WHEN line_refunded THEN amount ELSE coalesce(refund, 0) END)"
@@ -703,6 +770,50 @@ def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult
     row = cur.execute("SELECT min(ordered_at)::VARCHAR, max(ordered_at)::VARCHAR FROM new_orders").fetchone()
     result.date_min, result.date_max = row
     return bad
+
+
+def _raw_rows(where: str = "") -> str:
+    """The file's rows as read (every column, text), numbered like `stg` (rn)."""
+    return f"(SELECT rowid - (SELECT min(rowid) FROM raw) AS rn, * FROM raw {where})"
+
+
+def _drop_repeated_rows(cur) -> int:
+    """Delete from ok_rows the rows that repeat an earlier row exactly — every column of the file
+    equal, mapped or not — and return how many. Only rows whose order key occurs more than once
+    are compared, so a file of distinct orders costs one count."""
+    if cur.execute("SELECT count(*) = count(DISTINCT order_key) FROM ok_rows").fetchone()[0]:
+        return 0
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE repeated_rn AS
+        WITH cand AS (SELECT rn FROM ok_rows WHERE order_key IN (
+                          SELECT order_key FROM ok_rows GROUP BY order_key HAVING count(*) > 1))
+        SELECT rn FROM (SELECT rn, list_value(*COLUMNS('^c\\d+$')) AS cells FROM {_raw_rows()} r SEMI JOIN cand USING (rn))
+        QUALIFY row_number() OVER (PARTITION BY cells ORDER BY rn) > 1""")
+    n = cur.execute("SELECT count(*) FROM repeated_rn").fetchone()[0]
+    if n:
+        cur.execute("DELETE FROM ok_rows WHERE rn IN (SELECT rn FROM repeated_rn)")
+    cur.execute("DROP TABLE repeated_rn")
+    return n
+
+
+def _is_return(alias: str = "") -> str:
+    """A return or correction line: a quantity <= 0 or a negative amount."""
+    return f"({alias}amount < 0 OR {alias}quantity <= 0)"
+
+
+def _split_returns(cur) -> None:
+    """Lines with a quantity <= 0 or a negative amount (credit notes, stock adjustments) are returns
+    or corrections: not purchase lines and not rejected rows. They move from ok_rows to ret_rows,
+    each with a key that is the same in every export holding that line (order key + a digest of
+    every column of its row; files without order ids: the row's own order key)."""
+    cur.execute("DROP TABLE IF EXISTS ret_rows")
+    cur.execute(f"""CREATE TEMP TABLE ret_rows AS
+        SELECT o.rn, o.order_key || ':' || md5(list_value(*COLUMNS('^c\\d+$'))::VARCHAR) AS return_key,
+               o.order_id, o.customer_id, coalesce(o.ordered_at, o.paid_at) AS ordered_at, o.item_title,
+               o.sku, o.quantity, o.price, o.amount::DECIMAL(18,2) AS amount,
+               {_ROW_TEXT} AS raw
+        FROM ok_rows o JOIN {_raw_rows()} r USING (rn) WHERE {_is_return('o.')}""")
+    if cur.execute("SELECT count(*) FROM ret_rows").fetchone()[0]:
+        cur.execute(f"DELETE FROM ok_rows WHERE {_is_return()}")
 
 
 def _order_warnings(cur, det: Detection, result: ImportResult) -> None:

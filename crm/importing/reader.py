@@ -22,6 +22,13 @@ from .errors import Refused
 
 CHUNK = 4 * 1024 * 1024
 SNIFF_BYTES = 1024 * 1024
+# Limits that keep a broken or hostile file from stalling an import (each refusal names its limit).
+MAX_COLUMNS = 1000                    # no export has more; a header beyond it is not a table header
+MAX_HEADER_BYTES = 64 * 1024          # the header line (the longest real one is about 2 KB)
+MAX_LINE_BYTES = 64 * 1024 * 1024     # any line: past it the decoder gives up (DuckDB rejects > 16 MB alone)
+MAX_UNPACKED = 4 * 1024 ** 3          # an .xlsx that unpacks to more …
+MAX_RATIO = 100                       # … or a part over MAX_RATIO_FROM compressed more than 100:1 (a zip bomb)
+MAX_RATIO_FROM = 64 * 1024 * 1024
 Progress = Callable[[float, str], None] | None
 
 
@@ -90,6 +97,7 @@ def _sniff_zip(path: Path, head: bytes) -> str:
         raise Refused("refused_zip") from None
     names = [_zip_name(i) for i in infos]
     if any(n.startswith("xl/") for n in names):
+        _check_unpacked_size(infos)
         return "xlsx"
     if any(n.startswith("word/") for n in names):
         raise Refused("refused_office_document", app="Word")
@@ -100,6 +108,46 @@ def _sniff_zip(path: Path, head: bytes) -> str:
         shown = ", ".join(tables[:5]) + ("…" if len(tables) > 5 else "")
         raise Refused("refused_zip_contents", names=shown)
     raise Refused("refused_zip")
+
+
+def _check_unpacked_size(infos) -> None:
+    """A workbook whose parts unpack to more than MAX_UNPACKED, or a large part compressed far
+    better than any sheet (a zip bomb renamed .xlsx), is refused before anything is unpacked."""
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNPACKED:
+        raise Refused("refused_spreadsheet_too_large", size=_fmt_bytes(total), limit=_fmt_bytes(MAX_UNPACKED))
+    for i in infos:
+        if i.file_size > MAX_RATIO_FROM and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+            raise Refused("refused_zip_bomb", size=_fmt_bytes(i.file_size), ratio=MAX_RATIO)
+
+
+def _fmt_bytes(n: int) -> str:
+    for unit, size in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.0f} {unit}" if n % size == 0 or n >= 10 * size else f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+def check_head(path: Path) -> None:
+    """Refuse at once a file whose first line could not be a header: longer than MAX_HEADER_BYTES
+    (a single line of hundreds of megabytes) or wider than MAX_COLUMNS columns. Reads at most 1 MB;
+    blank lines before the first line of text are skipped."""
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    enc = ("utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else
+           _utf16_without_bom(head[:8192]) if b"\x00" in head[:8192] else None)
+    if enc:
+        head = head[: len(head) - len(head) % 2].decode(enc, errors="replace").encode("utf-8")
+    head = head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n")
+    if not head:
+        return
+    end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0), default=-1)
+    if (end < 0 and len(head) > MAX_HEADER_BYTES) or end > MAX_HEADER_BYTES:
+        raise Refused("refused_header_too_long", limit=_fmt_bytes(MAX_HEADER_BYTES))
+    first = head[:end] if end >= 0 else head
+    columns = 1 + max(first.count(d.encode()) for d in _DELIMS)
+    if columns > MAX_COLUMNS:
+        raise Refused("refused_header_too_wide", columns=columns, limit=MAX_COLUMNS)
 
 
 def _zip_name(info) -> str:
@@ -301,6 +349,9 @@ def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
                     data = pending + block
                     cut = data.rfind(b"\n")
                     if cut < 0:
+                        if len(data) > MAX_LINE_BYTES:
+                            raise Refused("refused_line_too_long", line=lines_done + 1,
+                                          limit=_fmt_bytes(MAX_LINE_BYTES))
                         pending = data
                         continue
                     data, pending = data[: cut + 1], data[cut + 1:]
@@ -393,6 +444,10 @@ def spreadsheet_to_csv(src: Path, dst: Path, header_matcher: Callable[[list[str]
     if chosen is None:
         raise Refused("refused_empty")       # no sheet has a single cell
     rows = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=True)
+    width = max((len(r) - next((i for i, c in enumerate(reversed(r)) if c not in ("", None)), len(r))
+                 for r in rows[:30]), default=0)
+    if width > MAX_COLUMNS:
+        raise Refused("refused_header_too_wide", columns=width, limit=MAX_COLUMNS)
     digest = hashlib.sha256()
     with open(dst, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -417,12 +472,15 @@ _DELIMS = [",", "\t", ";", "|"]
 def sniff_layout(dec: Decoded, header_matcher: Callable[[list[str]], int]) -> None:
     """Find delimiter, header row and field count from the first lines of the UTF-8 file."""
     with open(dec.path, encoding="utf-8", newline="") as f:
-        head_lines = []
-        for _ in range(60):
-            line = f.readline()
-            if not line:
-                break
+        # The first 60 lines with text (blank lines before them are skipped, up to SNIFF_BYTES of them).
+        head_lines: list[str] = []
+        text_lines = size = 0
+        for line in f:
             head_lines.append(line)
+            size += len(line)
+            text_lines += bool(line.strip())
+            if text_lines >= 60 or (size > SNIFF_BYTES and text_lines):
+                break
     nonblank = [ln for ln in head_lines if ln.strip()]
     if not nonblank:
         raise Refused("refused_empty")
@@ -460,7 +518,7 @@ def sniff_layout(dec: Decoded, header_matcher: Callable[[list[str]], int]) -> No
         rows = [r for r in csv.reader(io.StringIO(text), delimiter=best_delim)]
     # The header is the row among the first lines that the formats recognise best; if none is
     # recognised, the first non-empty row, unless it looks like data (numbers and dates).
-    scored = [(header_matcher(r), i) for i, r in enumerate(rows[:30]) if any(c.strip() for c in r)]
+    scored = [(header_matcher(r), i) for i, r in enumerate(rows) if any(c.strip() for c in r)][:30]
     top = max(scored, key=lambda t: (t[0], -t[1])) if scored else (0, 0)
     if top[0] > 0:
         idx = top[1]

@@ -189,9 +189,9 @@ V5 = ("order_value_counts", "buyer_spend_counts")
 V6 = ("item_titles", "item_buyers")
 
 
-@pytest.mark.parametrize("old_version", [3, 4, 5])
+@pytest.mark.parametrize("old_version", [3, 4, 5, 6])
 def test_migrations_fill_the_tables(tmp_path, make_file, old_version):
-    """A database made before schema 4 (or 5, or 6) gets the new tables, filled, when opened."""
+    """A database made before schema 4 (or 5, 6, 7) gets the new tables, filled, when opened."""
     path = tmp_path / "old.duckdb"
     db = Database(path)
     assert import_file(db, make_file("log.csv", order_log(11, 120)), mapping=MAP).ok
@@ -200,19 +200,25 @@ def test_migrations_fill_the_tables(tmp_path, make_file, old_version):
     expected_stats = db.query(stats_sql)
     assert db.scalar("SELECT sum(len(spends)) FROM customer_stats") == db.scalar("SELECT sum(purchases) FROM customer_stats")
     with db.write() as cur:   # back to the old schema
-        for t in (V4 + V5 if old_version == 3 else V5 if old_version == 4 else ()) + V6:
-            cur.execute(f"DROP TABLE {t}")
-        cur.execute("DROP TABLE customer_stats")   # schema 3–5: without the order values
-        cur.execute("CREATE TABLE customer_stats (cust_no INTEGER PRIMARY KEY, first_purchase_at TIMESTAMP, "
-                    "last_purchase_at TIMESTAMP, purchases INTEGER, spend DECIMAL(18,2))")
+        cur.execute("DROP TABLE returns")          # schema 7: returns, and their counts in the ledger
+        cur.execute("ALTER TABLE imports DROP COLUMN returns_lines")
+        cur.execute("ALTER TABLE imports DROP COLUMN returns_amount")
+        if old_version < 6:
+            for t in (V4 + V5 if old_version == 3 else V5 if old_version == 4 else ()) + V6:
+                cur.execute(f"DROP TABLE {t}")
+            cur.execute("DROP TABLE customer_stats")   # schema 3–5: without the order values
+            cur.execute("CREATE TABLE customer_stats (cust_no INTEGER PRIMARY KEY, first_purchase_at TIMESTAMP, "
+                        "last_purchase_at TIMESTAMP, purchases INTEGER, spend DECIMAL(18,2))")
         cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(old_version)])
     db.close()
     db = Database(path)
     try:
-        assert db.schema_version() == SCHEMA_VERSION == 6
+        assert db.schema_version() == SCHEMA_VERSION == 7
         for t, rows in expected.items():
             assert db.query(f"SELECT * FROM {t} ORDER BY ALL") == rows, t
         assert db.query(stats_sql) == expected_stats
+        assert db.query("SELECT returns_lines, returns_amount FROM imports") == [(0, 0)]
+        assert db.scalar("SELECT count(*) FROM returns") == 0
     finally:
         db.close()
 

@@ -47,6 +47,10 @@ def check_orders(db, name, exp, result):
     assert (_ts(first), _ts(last)) == (exp["first_order_at"], exp["last_order_at"])
     rejected = db.query("SELECT line, column_name, reason FROM rejects ORDER BY line")
     assert [{"line": a, "column": b, "reason": c} for a, b, c in rejected] == exp["rejected"]
+    returns = exp.get("returns", {"lines": [], "amount": "0"})
+    assert [r[0] for r in db.query("SELECT line FROM returns ORDER BY line")] == returns["lines"]
+    assert result.returns_lines == len(returns["lines"])
+    assert Decimal(str(result.returns_amount)) == Decimal(returns["amount"])
     for q_field, q_exp in (exp.get("order_quantity") or {}).items():
         assert db.scalar("SELECT quantity FROM orders WHERE order_id = ?", [q_field]) == q_exp
     for oid, amounts in (exp.get("order_amounts") or {}).items():

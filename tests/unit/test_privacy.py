@@ -120,8 +120,9 @@ def test_member_import_keeps_no_contacts_when_on(db, hooked):
 def test_rejected_rows_keep_no_contacts_when_on(db, hooked):
     privacy.set_drop_contacts(db, True)
     r = import_file(db, FIXTURES / "quirk_amounts.csv")
-    assert r.ok and r.rows_rejected == 2
-    raws = [raw for (raw,) in db.query("SELECT raw FROM rejects")]
+    assert r.ok and r.rows_rejected == 1 and r.returns_lines == 1     # 'abc' rejected, -5.00 a return
+    raws = [raw for (raw,) in db.query("SELECT raw FROM rejects UNION ALL SELECT raw FROM returns")]
+    assert len(raws) == 2
     assert all(raw is None or "138000" not in raw for raw in raws)
     assert all(raw is None or "街" not in raw and "路" not in raw for raw in raws)
 
@@ -162,12 +163,14 @@ def test_scrub_now_erases_what_is_stored(db):
     stored = privacy.stored_contacts(db)
     assert stored["orders"] > 0 and stored["members"] > 0
     counts = privacy.scrub_now(db)
-    assert counts["orders"] == stored["orders"] and counts["members"] == stored["members"] and counts["rejects"] == 2
+    assert counts["orders"] == stored["orders"] and counts["members"] == stored["members"] and counts["rejects"] == 1
+    assert counts["returns"] == 1       # quirk_amounts.csv: 'abc' is rejected, -5.00 is a return
     assert privacy.stored_contacts(db) == {"orders": 0, "members": 0}
     assert db.scalar("SELECT count(*) FROM rejects WHERE raw IS NOT NULL") == 0
+    assert db.scalar("SELECT count(*) FROM returns WHERE raw IS NOT NULL") == 0
     assert db.query("SELECT cust_no, province, city, spend FROM orders ORDER BY order_key") == buyers
     assert db.data_version() != before_version
-    assert privacy.scrub_now(db) == {"orders": 0, "members": 0, "rejects": 0}  # nothing left
+    assert privacy.scrub_now(db) == {"orders": 0, "members": 0, "rejects": 0, "returns": 0}  # nothing left
 
 
 def test_coarse_address():
