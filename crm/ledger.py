@@ -1,8 +1,6 @@
 """The import ledger: every file ever imported, and the rows each one rejected."""
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from .db import Database
@@ -11,7 +9,8 @@ from .db import Database
 def history(db: Database, limit: int = 500) -> pd.DataFrame:
     return db.query_df("""
         SELECT import_id, file_name, format, kind, encoding, finished_at, rows_read, orders_new, orders_updated,
-               orders_unchanged, items_new, members_new, members_updated, rows_rejected, date_min, date_max, warnings
+               orders_unchanged, items_new, members_new, members_updated, rows_rejected, returns_lines, returns_amount,
+               date_min, date_max, warnings
         FROM imports ORDER BY import_id DESC LIMIT ?""", [limit])
 
 
@@ -20,5 +19,6 @@ def rejects(db: Database, import_id: int) -> pd.DataFrame:
         SELECT line, column_name, value, reason, raw FROM rejects WHERE import_id = ? ORDER BY line""", [import_id])
 
 
-def warnings_of(row_warnings: str | None) -> list[dict]:
-    return json.loads(row_warnings) if row_warnings else []
+def rejected_frame(rows: list[tuple]) -> pd.DataFrame:
+    """The rejected rows a refused import carries (line, column, value, reason, raw), as `rejects` gives them."""
+    return pd.DataFrame(rows, columns=["line", "column_name", "value", "reason", "raw"])

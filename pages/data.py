@@ -121,8 +121,8 @@ def run_imports(plans: list[dict]) -> None:
     st.rerun()
 
 
-def rejects_table(import_id: int) -> pd.DataFrame:
-    df = ledger.rejects(ui.db(), import_id)
+def rejects_table(import_id: int | None, rows: list[tuple] | None = None) -> pd.DataFrame:
+    df = ledger.rejects(ui.db(), import_id) if rows is None else ledger.rejected_frame(rows)
     df["reason"] = df["reason"].map(lambda r: tr(f"reason_{r}"))
     return df.rename(columns={"line": tr("col_line"), "column_name": tr("col_column"), "value": tr("col_value"),
                               "reason": tr("col_reason"), "raw": tr("col_raw")})
@@ -133,6 +133,11 @@ def show_result(r) -> None:
     with st.container(border=True):
         if not r.ok:
             st.error(tr("result_refused", file=r.file_name, reason=ui.msg(r.message)))
+            if r.rejected_rows:       # none of its rows could be imported: say which and why
+                st.download_button(tr("download_rejects_refused", n=i18n.fmt_int(len(r.rejected_rows), lang)),
+                                   data=lambda rows=r.rejected_rows: to_csv_bytes(rejects_table(None, rows)),
+                                   file_name=safe_filename(f"rejected_{Path(r.file_name).stem}.csv"),
+                                   mime="text/csv", key=f"rej_refused_{r.file_name}", on_click="ignore")
             return
         st.success(tr("result_ok", file=r.file_name) + f" · {format_label(r.format)}")
         cols = st.columns(6)
@@ -150,6 +155,9 @@ def show_result(r) -> None:
         cols[4].metric(tr("result_rejected"), i18n.fmt_int(r.rows_rejected, lang))
         if r.date_min:
             cols[5].metric(tr("result_range"), f"{r.date_min[:10]} ~ {r.date_max[:10]}")
+        if r.returns_lines:
+            st.info(tr("returns_note", lines=i18n.fmt_int(r.returns_lines, lang),
+                       amount=i18n.fmt_money(r.returns_amount, lang)), icon=":material/undo:")
         for w in r.warnings:
             st.warning(ui.msg(w))
         if r.rows_rejected:
@@ -174,6 +182,7 @@ def show_history() -> None:
         tr("col_updated"): df["orders_updated"].where(df["kind"] == "orders", df["members_updated"]),
         tr("col_unchanged"): df["orders_unchanged"],
         tr("col_rejected"): df["rows_rejected"],
+        tr("col_returns"): df["returns_lines"],
         tr("col_range"): (df["date_min"].dt.strftime("%Y-%m-%d") + " ~ " + df["date_max"].dt.strftime("%Y-%m-%d")).fillna(""),
     })
     st.dataframe(view, hide_index=True, width="stretch")

@@ -345,10 +345,14 @@ def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, prog
             raise Refused("refused_no_rows")
         if rows_ok == blank:
             raise Refused("refused_all_malformed", count=len(malformed))
-        if len(malformed) >= MALFORMED_REFUSED and len(malformed) > rows_ok - blank:
+        unreadable = len(malformed)
+        if malformed and not dec.simple_lines:
+            # A quote that is never closed swallows every line after it into one record.
+            unreadable += max(_text_lines(dec.path) - skip - rows_ok - len(malformed), 0)
+        if unreadable >= MALFORMED_REFUSED and unreadable > rows_ok - blank:
             # More unreadable lines than readable ones (an unmatched quote that swallows the rest of
             # the file, a file of another shape): refused, not imported as a pile of rejects.
-            raise Refused("refused_mostly_malformed", count=len(malformed), rows=result.rows_read,
+            raise Refused("refused_mostly_malformed", count=unreadable, rows=result.rows_read,
                           line=int(malformed[0][0]))
         if progress:
             progress(0.6, "cleaning")
@@ -448,6 +452,21 @@ def _store_returns(cur, import_id: int, lines: list[int], rns: list[int]) -> Non
         FROM ret_rows r JOIN (SELECT unnest(?::BIGINT[]) AS rn, unnest(?::BIGINT[]) AS line) l USING (rn)
         WHERE r.return_key NOT IN (SELECT return_key FROM returns)
         QUALIFY row_number() OVER (PARTITION BY r.return_key ORDER BY r.rn) = 1""", [import_id, rns, lines])
+
+
+_EMPTY_LINE = re.compile(rb"\n(?=\n)")
+
+
+def _text_lines(path: Path) -> int:
+    """Lines with something on them in the decoded file (empty lines are not records)."""
+    total = empty = 0
+    last = b"\n"
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(reader.CHUNK), b""):
+            total += block.count(b"\n")
+            empty += len(_EMPTY_LINE.findall(block)) + (last == b"\n" and block[:1] == b"\n")
+            last = block[-1:]
+    return total - empty + (last != b"\n")
 
 
 def _record_line(rn: int, skip: int, malformed_lines: list[int]) -> int:
@@ -802,16 +821,19 @@ def _is_return(alias: str = "") -> str:
 
 def _split_returns(cur) -> None:
     """Lines with a quantity <= 0 or a negative amount (credit notes, stock adjustments) are returns
-    or corrections: not purchase lines and not rejected rows. They move from ok_rows to ret_rows,
-    each with a key that is the same in every export holding that line (order key + a digest of
-    every column of its row; files without order ids: the row's own order key)."""
+    or corrections: not purchase lines and not rejected rows. They move from ok_rows to ret_rows, each
+    with a key that is the same in every export holding that line however it formats it: the order
+    key, a digest of the line's cleaned values, and its place among identical lines of its file."""
     cur.execute("DROP TABLE IF EXISTS ret_rows")
     cur.execute(f"""CREATE TEMP TABLE ret_rows AS
-        SELECT o.rn, o.order_key || ':' || md5(list_value(*COLUMNS('^c\\d+$'))::VARCHAR) AS return_key,
-               o.order_id, o.customer_id, coalesce(o.ordered_at, o.paid_at) AS ordered_at, o.item_title,
-               o.sku, o.quantity, o.price, o.amount::DECIMAL(18,2) AS amount,
-               {_ROW_TEXT} AS raw
-        FROM ok_rows o JOIN {_raw_rows()} r USING (rn) WHERE {_is_return('o.')}""")
+        SELECT rn, order_key || ':' || md5(values::VARCHAR) || ':'
+                   || row_number() OVER (PARTITION BY order_key, values ORDER BY rn) AS return_key,
+               * EXCLUDE (rn, values)
+        FROM (SELECT o.rn, o.order_key, o.order_id, o.customer_id, coalesce(o.ordered_at, o.paid_at) AS ordered_at,
+                     o.item_title, o.sku, o.quantity, o.price, o.amount::DECIMAL(18,2) AS amount, {_ROW_TEXT} AS raw,
+                     list_value(o.customer_id, coalesce(o.ordered_at, o.paid_at)::VARCHAR, o.item_title, o.sku,
+                                o.quantity::VARCHAR, o.price::VARCHAR, o.amount::VARCHAR) AS values
+              FROM ok_rows o JOIN {_raw_rows()} r USING (rn) WHERE {_is_return('o.')})""")
     if cur.execute("SELECT count(*) FROM ret_rows").fetchone()[0]:
         cur.execute(f"DELETE FROM ok_rows WHERE {_is_return()}")
 

@@ -29,6 +29,7 @@ MAX_LINE_BYTES = 64 * 1024 * 1024     # any line: past it the decoder gives up (
 MAX_UNPACKED = 4 * 1024 ** 3          # an .xlsx that unpacks to more …
 MAX_RATIO = 100                       # … or a part over MAX_RATIO_FROM compressed more than 100:1 (a zip bomb)
 MAX_RATIO_FROM = 64 * 1024 * 1024
+csv.field_size_limit(MAX_LINE_BYTES)  # the sniffer reads long cells too (the default stops at 128 KB)
 Progress = Callable[[float, str], None] | None
 
 

@@ -134,8 +134,45 @@ def test_data_page_rejects_are_listed(monkeypatch, tmp_path):
     at.button(key="import_go").click().run()
     no_errors(at)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Rejected"] == "2"
+    assert metrics["Rejected"] == "1"          # 'abc'; the -5.00 row is a return, not an error
     assert any(b.label.startswith("Download rejected rows") for b in at.get("download_button"))
+    assert any("1 lines are returns or corrections" in i.value and "-¥5.00" in i.value for i in at.info)
+
+
+def test_data_page_invoice_log_reports_returns_apart(monkeypatch, tmp_path):
+    path = tmp_path / "inv.duckdb"
+    monkeypatch.setenv("CRM_DB", str(path))
+    at = app("zh").run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[0].set_value([("invoice_log_a.csv", (FIXTURES / "invoice_log_a.csv").read_bytes(),
+                                    "text/csv")]).run()
+    at.button(key="import_go").click().run()
+    no_errors(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["新增"] == "9" and metrics["拒绝"] == "0"
+    assert any("8 行是退货或冲正" in i.value and "-¥11,123.92" in i.value for i in at.info)
+    # the import history has a column for them
+    history = at.dataframe[-1].value
+    assert list(history["退货/冲正行"]) == [8]
+
+
+def test_data_page_file_with_no_importable_row_is_an_error_with_its_rejects(monkeypatch, tmp_path):
+    path = tmp_path / "bad.duckdb"
+    seed(path, "taobao_orders_61_gbk.csv")
+    monkeypatch.setenv("CRM_DB", str(path))
+    at = app("en").run()
+    at.switch_page("pages/data.py").run()
+    rows = "".join(f"u{i},2025-01-{i % 28 + 1:02d},n/a\n" for i in range(50))
+    at.file_uploader[0].set_value([("all_bad.csv", ("user_id,order_dt,order_amount\n" + rows).encode(),
+                                    "text/csv")]).run()
+    at.button(key="import_go").click().run()
+    assert not at.exception
+    assert any("None of the 50 rows could be imported: every amount is missing" in e.value for e in at.error)
+    assert not at.success
+    assert any(b.label == "Download the rejected rows (50)" for b in at.get("download_button"))
+    db = Database(path)
+    assert db.scalar("SELECT count(*) FROM imports") == 1       # the seed only
+    db.close()
 
 
 def test_sample_data_in_one_click(monkeypatch, tmp_path):
