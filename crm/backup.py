@@ -31,7 +31,8 @@ from .db import SCHEMA_VERSION, Database
 REQUIRED_TABLES = ("meta", "imports", "orders", "order_items", "members", "rejects", "column_maps",
                    "settings", "customers")
 # What delete_all keeps: the user's settings, not data.
-KEEP_TABLES = ("meta", "settings", "column_maps", "cohorts", "tags")
+# Opt-outs (a member's wish not to be contacted) and contact plans outlive the data they were made on.
+KEEP_TABLES = ("meta", "settings", "column_maps", "cohorts", "tags", "optouts", "contact_plans")
 MAGIC = b"DUCK"  # bytes 8–11 of every DuckDB database file
 
 

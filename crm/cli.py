@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     tm.add_argument("old")
     tm.add_argument("new")
     _cohort_args(tm)
+    from .cli_campaigns import add_parsers
+    add_parsers(sub, _cohort_args)
     hp = sub.add_parser("hash-password", help="make the password hash of the login gate (.streamlit/secrets.toml)")
     hp.add_argument("--iterations", type=int, default=600_000, help=argparse.SUPPRESS)
     return p
@@ -106,6 +108,10 @@ def _cohort_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tag", dest="tags_any", action="append", default=[], metavar="NAME", help="has one of these tags")
     p.add_argument("--without-tag", dest="tags_none", action="append", default=[], metavar="NAME",
                    help="has none of these tags")
+    p.add_argument("--exclude-contacted-days", dest="not_contacted_days", metavar="D",
+                   help="leave out members contacted by a campaign that started in the D days up to the as-of date")
+    p.add_argument("--birthday-within", dest="birthday_within_days", metavar="N",
+                   help="birthday (from a member export) in the next N days")
     p.add_argument("--preset", help="start from a preset: " + ", ".join(PRESETS))
     p.add_argument("--k", type=float, default=2.0, help="dormant preset: multiple of the usage cycle (default 2)")
     p.add_argument("--saved", metavar="NAME", help="start from a saved cohort")
@@ -170,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
             as_of = _date(getattr(args, "as_of", None), lang)
             db = _open_db(args.db, lang)
             return _tags(db, args, as_of, lang)
+        if args.command in ("optout", "campaign", "predict"):
+            from . import cli_campaigns
+            db = _open_db(args.db, lang)
+            return cli_campaigns.run(db, args, lang, _date, _cohort_context, _export_ext)
         return 2
     except _Usage as e:
         print(str(e), file=sys.stderr)
@@ -253,7 +263,7 @@ def _summary(db, as_of, start, as_json, lang) -> int:
 # -- cohorts and tags ------------------------------------------------------------------------------
 _SPEC_ARGS = ("days_min", "days_max", "stages", "purchases_min", "purchases_max", "spend_min", "spend_max",
               "aov_min", "aov_max", "levels", "provinces", "first_from", "first_to", "item_contains", "tags_any",
-              "tags_none")
+              "tags_none", "not_contacted_days", "birthday_within_days")
 
 
 def _export_ext(path, lang) -> str | None:

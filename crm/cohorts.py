@@ -22,8 +22,10 @@ Definitions (DESIGN.md):
   case-insensitively: `orders.item_title`, or `order_items.title` of the order (joined by order id).
   The text is matched literally (% and _ are escaped).
 - tags_any: has at least one of these tags; tags_none: has none of them.
-- not_contacted_days: a placeholder for campaigns (issue 5). It is stored with the spec but has NO
-  effect until campaigns exist.
+- not_contacted_days (D): leave out the members of the contacted (treatment) group of every campaign
+  that started in the D days up to the as-of date (start date from as-of − D to as-of, inclusive).
+- Opted-out members (退订, crm/campaigns.py) are never in a cohort: not in its figures, target lists,
+  tags it adds to, or campaigns. `left_out` counts them (and the recently contacted) apart.
 
 Every value reaches SQL as a bound parameter. Validation problems raise `KeyedError` (a ValueError
 whose `key` is a message key of crm/locales/cohorts.py).
@@ -59,7 +61,8 @@ class KeyedError(ValueError):
 
 
 # -- the definition --------------------------------------------------------------------------------
-_INT_FIELDS = ("days_min", "days_max", "purchases_min", "purchases_max", "not_contacted_days")
+_INT_FIELDS = ("days_min", "days_max", "purchases_min", "purchases_max", "not_contacted_days",
+               "birthday_within_days")
 _MONEY_FIELDS = ("spend_min", "spend_max", "aov_min", "aov_max")
 _DATE_FIELDS = ("first_from", "first_to")
 _TEXT_TUPLES = ("stages", "provinces", "tags_any", "tags_none")
@@ -134,7 +137,8 @@ class CohortSpec:
     item_contains: str | None = None
     tags_any: tuple[str, ...] = ()
     tags_none: tuple[str, ...] = ()
-    not_contacted_days: int | None = None  # placeholder: no effect until campaigns exist
+    not_contacted_days: int | None = None  # leave out members contacted in the last D days
+    birthday_within_days: int | None = None  # birthday (member export) in the next N days
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -178,7 +182,7 @@ class CohortSpec:
 
     def is_empty(self) -> bool:
         """True when no condition is set (the cohort is every buyer). The placeholder
-        not_contacted_days does not count, as it has no effect yet."""
+        not_contacted_days does not count: it only narrows another condition."""
         return not any(getattr(self, f.name) not in (None, ()) for f in fields(self)
                        if f.name != "not_contacted_days")
 
@@ -250,6 +254,10 @@ def describe(spec: CohortSpec, lang: str) -> list[str]:
         out.append(t("cohorts_desc_tags_any", lang, values=sep.join(spec.tags_any)))
     if spec.tags_none:
         out.append(t("cohorts_desc_tags_none", lang, values=sep.join(spec.tags_none)))
+    if spec.birthday_within_days is not None:
+        out.append(t("cohorts_desc_birthday", lang, days=spec.birthday_within_days))
+    if spec.not_contacted_days is not None:
+        out.append(t("cohorts_desc_not_contacted", lang, days=spec.not_contacted_days))
     if not out:
         out.append(t("cohorts_desc_everyone", lang))
     return out
@@ -352,7 +360,7 @@ def _base(as_of: dt.date, rules: LevelRules, thresholds: LifecycleThresholds,
     return sql, hparams + [as_of] + sparams + lparams
 
 
-def _conditions(spec: CohortSpec, as_of: dt.date, fast: bool = False) -> tuple[str, list]:
+def _conditions(spec: CohortSpec, as_of: dt.date, fast: bool = False, optouts: bool = True) -> tuple[str, list]:
     """The cohort's conditions on `base` columns, as one boolean SQL expression and its parameters.
     `fast` (only when `complete_history`): "bought an item" reads the import's item_titles /
     item_buyers instead of searching every purchase."""
@@ -407,8 +415,29 @@ def _conditions(spec: CohortSpec, as_of: dt.date, fast: bool = False) -> tuple[s
     if spec.tags_none:
         add("cust_no NOT IN (SELECT ct.cust_no FROM customer_tags ct JOIN tags tg ON tg.tag_id = ct.tag_id "
             "WHERE list_contains(?::VARCHAR[], tg.name))", list(spec.tags_none))
-    # not_contacted_days: no effect until campaigns exist (see the module docstring).
+    if spec.birthday_within_days is not None:
+        add(BIRTHDAY_SQL, as_of, spec.birthday_within_days)
+    if spec.not_contacted_days is not None:
+        add(CONTACTED_SQL, as_of, spec.not_contacted_days, as_of)
+    if optouts:
+        add(OPTED_OUT_SQL)
     return (" AND ".join(f"({c})" for c in conds) or "true"), params
+
+
+# Members of the contacted group of campaigns that started in the D days up to the as-of date; and
+# members who opted out. Both are left out of every cohort (the second always).
+CONTACTED_SQL = """cust_no NOT IN (SELECT cm.cust_no FROM campaign_members cm JOIN campaigns cp USING (campaign_id)
+                   WHERE cm.grp = 'treatment' AND cm.cust_no IS NOT NULL
+                     AND cp.start_date BETWEEN ?::DATE - ?::INTEGER AND ?::DATE)"""
+OPTED_OUT_SQL = "cust_no NOT IN (SELECT c.cust_no FROM optouts o JOIN customers c USING (customer_id))"
+# Birthday (members.birthday, from a member export) in the next N days, the as-of day included; a
+# 29 February birthday falls on 28 February in other years. Parameters: the as-of date, N.
+_BDAY = ("make_date({y}, month(m.birthday), CASE WHEN month(m.birthday) = 2 AND day(m.birthday) = 29 "
+         "AND NOT ({y} % 4 = 0 AND ({y} % 100 <> 0 OR {y} % 400 = 0)) THEN 28 ELSE day(m.birthday) END)")
+BIRTHDAY_SQL = f"""cust_no IN (SELECT m.cust_no FROM members m, (SELECT ?::DATE AS d, ?::INTEGER AS n) p
+    WHERE m.birthday IS NOT NULL AND m.cust_no IS NOT NULL
+      AND CASE WHEN {_BDAY.format(y="year(p.d)")} >= p.d THEN {_BDAY.format(y="year(p.d)")}
+               ELSE {_BDAY.format(y="(year(p.d) + 1)")} END - p.d <= p.n)"""
 
 
 def cohort_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,

@@ -16,7 +16,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
@@ -198,6 +198,27 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
         "ALTER TABLE imports ADD COLUMN IF NOT EXISTS returns_lines BIGINT DEFAULT 0",
         "ALTER TABLE imports ADD COLUMN IF NOT EXISTS returns_amount DECIMAL(18,2) DEFAULT 0",
+    ],
+    8: [
+        # Campaigns (crm/campaigns.py): who was contacted and who was held out, per campaign; members
+        # who opted out (by buyer key, so a key not yet seen in any order counts once it appears);
+        # contact plans that create campaigns on a cadence; members' birthdays from member exports.
+        """CREATE TABLE IF NOT EXISTS optouts (customer_id VARCHAR PRIMARY KEY, added_at TIMESTAMP,
+            source VARCHAR)""",
+        """CREATE TABLE IF NOT EXISTS campaigns (
+            campaign_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, channel VARCHAR,
+            start_date DATE NOT NULL, window_days INTEGER NOT NULL, offer VARCHAR,
+            holdout_share DOUBLE, seed BIGINT, as_of DATE, cohort VARCHAR, source VARCHAR,
+            margin DOUBLE, message_cost DECIMAL(18,2), plan_id INTEGER, created_at TIMESTAMP
+        )""",
+        """CREATE TABLE IF NOT EXISTS campaign_members (campaign_id INTEGER NOT NULL, cust_no INTEGER,
+            customer_id VARCHAR NOT NULL, grp VARCHAR NOT NULL, stratum VARCHAR)""",
+        """CREATE TABLE IF NOT EXISTS contact_plans (
+            plan_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, kind VARCHAR, cohort_name VARCHAR,
+            birthday_days INTEGER, cadence VARCHAR, holdout_share DOUBLE, cap_days INTEGER, channel VARCHAR,
+            window_days INTEGER, offer VARCHAR, next_due DATE, active BOOLEAN, created_at TIMESTAMP
+        )""",
+        "ALTER TABLE members ADD COLUMN IF NOT EXISTS birthday DATE",
     ],
 }
 

@@ -35,7 +35,8 @@ MAX_DATE = "2100-01-01"
 # order costs more than ¥10,000,000.
 PLAUSIBLE_FROM = "1995-01-01"
 MAX_ORDER_AMOUNT = 10_000_000
-KINDS = ("text", "id", "phone", "money", "int", "date")
+KINDS = ("text", "id", "phone", "money", "int", "date", "birthday")
+BIRTHDAY_FROM = "1900-01-01"      # a birthday may be long before any order
 
 
 def formats_sql(formats: list[str] | tuple[str, ...]) -> str:
@@ -104,14 +105,15 @@ def typed_select(text_source: str, fields: dict[str, str], formats: dict[str, li
                 l4.append(f"TRY_CAST({money_text_expr(c)} AS DOUBLE) AS {_q(n + '__parsed')}")
         elif kind == "int":
             l4.append(rf"""TRY_CAST(TRY_CAST(regexp_replace({c}, '[,，\s件个]', '', 'g') AS DECIMAL(18,2)) AS INTEGER) AS {c}""")
-        elif kind == "date":
+        elif kind in ("date", "birthday"):
             l4.append(f"{date_text_expr(c)} AS {c}")
             l4.append(f"{c} AS {raw}")
             fmts = formats_sql(formats.get(n) or DATE_FORMATS)
             l5.append(rf"""CASE WHEN regexp_full_match({c}, '1\d{{9}}') THEN make_timestamp({c}::BIGINT * 1000000)
                                WHEN regexp_full_match({c}, '1\d{{12}}') THEN make_timestamp({c}::BIGINT * 1000)
                                ELSE try_strptime({c}, {fmts}) END AS {c}""")
-            l6.append(f"CASE WHEN {c} >= TIMESTAMP '{MIN_DATE}' AND {c} < TIMESTAMP '{MAX_DATE}' THEN {c} END AS {c}")
+            low = BIRTHDAY_FROM if kind == "birthday" else MIN_DATE
+            l6.append(f"CASE WHEN {c} >= TIMESTAMP '{low}' AND {c} < TIMESTAMP '{MAX_DATE}' THEN {c} END AS {c}")
             if keep_parsed:
                 extra.append(f"{c} AS {_q(n + '__parsed')}")
         else:

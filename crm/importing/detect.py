@@ -215,7 +215,7 @@ def guess_generic(header: list[str], rows: list[list[str]] | None = None) -> Det
     mapping = map_spec(GENERIC, header)
     if not _by_words(header, rows, mapping):
         return None
-    if all(f in mapping for f in ("ordered_at",)) and ("amount" in mapping or
+    if ("ordered_at" in mapping or "paid_at" in mapping) and ("amount" in mapping or
                                                         ("price" in mapping and "quantity" in mapping)):
         if "customer_id" not in mapping:
             return None

@@ -531,7 +531,8 @@ _ID_FIELDS = ("order_id", "line_id")
 _KIND = {"order_id": "id", "line_id": "id", "customer_id": "id", "phone": "phone",
          "amount": "money", "refund": "money", "price": "money", "trade_amount": "money",
          "quantity": "int", "trade_count": "int", "level_code": "int",
-         "ordered_at": "date", "paid_at": "date", "last_trade_at": "date", "joined_at": "date"}
+         "ordered_at": "date", "paid_at": "date", "last_trade_at": "date", "joined_at": "date",
+         "birthday": "birthday"}
 
 
 _BLANK_CHARS = " \t\r\n\u3000\u00a0\ufeff"
@@ -559,7 +560,7 @@ def _stage_clean(cur, det: Detection, dec: reader.Decoded, blank: int = 0) -> No
     cur.execute("CREATE TEMP TABLE txt AS " +
                 clean.text_select(source, {fld: f"c{i}" for fld, i in det.mapping.items()}))
     kinds = {fld: _KIND.get(fld, "text") for fld in det.mapping}
-    formats = {fld: clean.rank_date_formats(cur, "txt", fld) for fld, k in kinds.items() if k == "date"}
+    formats = {fld: clean.rank_date_formats(cur, "txt", fld) for fld, k in kinds.items() if k in ("date", "birthday")}
     cur.execute("DROP TABLE IF EXISTS stg")
     cur.execute("CREATE TEMP TABLE stg AS " + clean.typed_select("SELECT * FROM txt", kinds, formats,
                                                                  keep_parsed=True))
@@ -645,7 +646,7 @@ def _row_rejects(cur, det: Detection) -> list[tuple]:
 
 
 def _typed_null(fld: str) -> str:
-    if fld in ("ordered_at", "paid_at", "last_trade_at", "joined_at"):
+    if fld in ("ordered_at", "paid_at", "last_trade_at", "joined_at", "birthday"):
         return "NULL::TIMESTAMP"
     if fld in ("amount", "refund", "price", "trade_amount"):
         return "NULL::DECIMAL(18,2)"
@@ -1008,14 +1009,15 @@ def _build_members(cur, det: Detection) -> None:
         SELECT customer_id, {sel('name')} AS name, {sel('email')} AS email, {level} AS level,
                ({level_code})::INTEGER AS level_code, {sel('phone')} AS phone, {sel('province')} AS province,
                {sel('city')} AS city, {sel('trade_count')} AS trade_count, {sel('trade_amount')} AS trade_amount,
-               {sel('last_trade_at')} AS last_trade_at, {sel('joined_at')} AS joined_at
+               {sel('last_trade_at')} AS last_trade_at, {sel('joined_at')} AS joined_at,
+               {sel('birthday')}::DATE AS birthday
         FROM stg
         QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY rn DESC) = 1""")
 
 
 def _merge_members(cur, result: ImportResult, import_id: int) -> None:
     cols = ["name", "email", "level", "level_code", "phone", "province", "city", "trade_count",
-            "trade_amount", "last_trade_at", "joined_at"]
+            "trade_amount", "last_trade_at", "joined_at", "birthday"]
     diff = " OR ".join(f"coalesce(n.{c}, o.{c}) IS DISTINCT FROM o.{c}" for c in cols)
     new, updated = cur.execute(f"""
         SELECT count(*) FILTER (WHERE o.customer_id IS NULL),

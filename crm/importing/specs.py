@@ -16,7 +16,7 @@ CANONICAL_FIELDS = (
 )
 EXTRA_FIELDS = (
     "shop", "receiver", "address", "after_sale", "line_id", "price", "sku", "attributes",
-    "email", "name", "trade_count", "trade_amount", "last_trade_at", "level_code", "joined_at",
+    "email", "name", "trade_count", "trade_amount", "last_trade_at", "level_code", "joined_at", "birthday",
 )
 ALL_FIELDS = CANONICAL_FIELDS + EXTRA_FIELDS
 DATE_FIELDS = ("ordered_at", "paid_at", "last_trade_at", "joined_at")
@@ -241,6 +241,7 @@ SPECS: tuple[Spec, ...] = (
             "trade_amount": ("消费金额",),
             "last_trade_at": ("上次消费时间",),
             "joined_at": ("成为客户时间",),
+            "birthday": ("客户生日",),
             "province": ("所属区域",),
         },
         signature=("客户昵称", "消费次数", "消费金额"),
@@ -303,6 +304,11 @@ GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
     "shop": ("店铺", "店铺名称", "shop", "store"),
 }
 
+# A table that uses the canonical field names themselves (`ordered_at`, `customer_id`, …) is recognised.
+for _fld in GENERIC_ALIASES:
+    if _fld not in GENERIC_ALIASES[_fld]:
+        GENERIC_ALIASES[_fld] = GENERIC_ALIASES[_fld] + (_fld,)
+
 # Every platform's own names for a field are good guesses for a table no spec recognises.
 for _spec in SPECS:
     for _fld, _aliases in _spec.fields.items():
@@ -324,7 +330,9 @@ GENERIC_MEMBERS = Spec(
             "trade_amount": ("交易金额", "消费金额", "累计消费", "total spent", "total_spend",
                              "total spend"),
             "last_trade_at": ("最后交易时间", "上次交易时间", "上次消费时间", "last_order", "last order",
-                              "last_purchase", "last purchase", "date_last_active")},
+                              "last_purchase", "last purchase", "date_last_active"),
+            "birthday": ("生日", "客户生日", "会员生日", "出生日期", "birthday", "birth_date", "birth date",
+                         "date of birth", "date_of_birth", "dob")},
     signature=(), required=("customer_id",),
 )
 SPECS_BY_NAME["generic"] = GENERIC

@@ -254,7 +254,7 @@ def test_spec_json_roundtrip_and_validation():
         ["未购天数 ≥ 30 天", "成交订单 1 笔"]
 
 
-def test_not_contacted_days_has_no_effect_yet(ro):
+def test_not_contacted_days_without_campaigns_leaves_everyone(ro):
     assert who(ro, CohortSpec(not_contacted_days=30)) == EVERYONE
 
 

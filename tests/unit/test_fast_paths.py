@@ -191,7 +191,7 @@ V6 = ("item_titles", "item_buyers")
 
 @pytest.mark.parametrize("old_version", [3, 4, 5, 6])
 def test_migrations_fill_the_tables(tmp_path, make_file, old_version):
-    """A database made before schema 4 (or 5, 6, 7) gets the new tables, filled, when opened."""
+    """A database made before schema 4 (or 5, 6, 7, 8) gets the new tables, filled, when opened."""
     path = tmp_path / "old.duckdb"
     db = Database(path)
     assert import_file(db, make_file("log.csv", order_log(11, 120)), mapping=MAP).ok
@@ -200,6 +200,9 @@ def test_migrations_fill_the_tables(tmp_path, make_file, old_version):
     expected_stats = db.query(stats_sql)
     assert db.scalar("SELECT sum(len(spends)) FROM customer_stats") == db.scalar("SELECT sum(purchases) FROM customer_stats")
     with db.write() as cur:   # back to the old schema
+        for t in ("optouts", "campaigns", "campaign_members", "contact_plans"):   # schema 8
+            cur.execute(f"DROP TABLE {t}")
+        cur.execute("ALTER TABLE members DROP COLUMN birthday")
         cur.execute("DROP TABLE returns")          # schema 7: returns, and their counts in the ledger
         cur.execute("ALTER TABLE imports DROP COLUMN returns_lines")
         cur.execute("ALTER TABLE imports DROP COLUMN returns_amount")
@@ -213,12 +216,14 @@ def test_migrations_fill_the_tables(tmp_path, make_file, old_version):
     db.close()
     db = Database(path)
     try:
-        assert db.schema_version() == SCHEMA_VERSION == 7
+        assert db.schema_version() == SCHEMA_VERSION == 8
         for t, rows in expected.items():
             assert db.query(f"SELECT * FROM {t} ORDER BY ALL") == rows, t
         assert db.query(stats_sql) == expected_stats
         assert db.query("SELECT returns_lines, returns_amount FROM imports") == [(0, 0)]
         assert db.scalar("SELECT count(*) FROM returns") == 0
+        assert db.scalar("SELECT count(*) FROM campaigns") == 0
+        assert db.query("SELECT DISTINCT birthday FROM members") in ([], [(None,)])
     finally:
         db.close()
 
