@@ -511,12 +511,19 @@ class Database:
                 cur.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
                 )
+        if not self.query("SELECT 1 FROM meta WHERE key = 'db_id'"):
+            import uuid
+            with self.write() as cur:
+                cur.execute("INSERT OR IGNORE INTO meta VALUES ('db_id', ?)", [uuid.uuid4().hex[:12]])
 
     # -- data version: changes on every write, so caches can key on it ---------------------------
     def data_version(self) -> str:
+        """Changes on every write; unique per database (its file and its random id), so two databases
+        with the same number of imports and edits never share a cached result."""
         rows = self.query("SELECT coalesce(max(import_id), 0), count(*), "
-                          "(SELECT value FROM meta WHERE key = 'edits') FROM imports")
-        return f"{rows[0][0]}:{rows[0][1]}:{rows[0][2] or 0}"
+                          "(SELECT value FROM meta WHERE key = 'edits'), "
+                          "(SELECT value FROM meta WHERE key = 'db_id') FROM imports")
+        return f"{self.path}:{rows[0][3] or ''}:{rows[0][0]}:{rows[0][1]}:{rows[0][2] or 0}"
 
     def bump_version(self, cur=None) -> None:
         """Record an edit that is not an import (tags, deletions) so caches keyed on

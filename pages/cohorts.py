@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from crm import cohorts, coupons, exports, i18n, tags, ui
+from crm import campaigns, cohorts, coupons, exports, i18n, tags, ui
 from crm.charts import cohorts as cohort_charts
 from crm.charts import coupons as coupon_charts
 from crm.cohorts import CohortSpec, KeyedError
@@ -19,7 +19,8 @@ FIELDS = {  # widget → CohortSpec field
     "days_min": None, "days_max": None, "purchases_min": None, "purchases_max": None,
     "spend_min": None, "spend_max": None, "aov_min": None, "aov_max": None,
     "stages": [], "levels": [], "provinces": [], "tags_any": [], "tags_none": [],
-    "item_contains": "", "first_from": None, "first_to": None,
+    "item_contains": "", "first_from": None, "first_to": None, "not_contacted_days": None,
+    "birthday_within_days": None,
 }
 
 
@@ -27,6 +28,22 @@ FIELDS = {  # widget → CohortSpec field
 def cached_evaluate(data_version: str, spec: CohortSpec, as_of: dt.date, rules, thresholds) -> dict:
     # the figures and the members' order values (for the coupon sizing) in one pass
     return cohorts.evaluate(ui.db(), spec, as_of, rules, thresholds, values=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_left_out(data_version: str, spec: CohortSpec, as_of: dt.date, rules, thresholds) -> dict:
+    return campaigns.left_out(ui.db(), spec, as_of, rules, thresholds)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_plan(data_version: str, spec: CohortSpec, as_of: dt.date, holdout: float, window: int, rules,
+                thresholds) -> dict:
+    return campaigns.plan(ui.db(), spec, as_of, holdout, window, rules, thresholds)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_measured(data_version: str) -> dict | None:
+    return campaigns.measured_rates(ui.db())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -122,13 +139,21 @@ def filters_form(db, lang) -> None:
         c[2].multiselect(tr("cohortpage_tags_any"), tag_names, key=P + "tags_any", placeholder=tr("filters_all"))
         c[3].multiselect(tr("cohortpage_tags_none"), tag_names, key=P + "tags_none", placeholder="—")
         st.text_input(tr("cohortpage_item"), key=P + "item_contains", placeholder=tr("cohortpage_item_placeholder"))
+        c = st.columns(2)
+        if P + "not_contacted_days" not in st.session_state:       # the shop's frequency cap, editable here
+            cap = int(db.get_setting("contact_cap_days") or 0)
+            st.session_state[P + "not_contacted_days"] = cap or None
+        c[0].number_input(tr("cohortpage_not_contacted"), min_value=0, step=1, value=None, key=P + "not_contacted_days",
+                          help=tr("cohortpage_not_contacted_help"))
+        c[1].number_input(tr("cohortpage_birthday"), min_value=0, max_value=60, step=1, value=None,
+                          key=P + "birthday_within_days", help=tr("cohortpage_birthday_help"))
         if st.button(tr("cohortpage_clear"), key=P + "clear"):
             apply_spec(CohortSpec())
             st.session_state[P + "name"] = ""
             st.rerun()
 
 
-def summary_section(e: dict, spec: CohortSpec, lang: str) -> None:
+def summary_section(e: dict, spec: CohortSpec, gone: dict, lang: str) -> None:
     st.markdown("**" + tr("cohortpage_definition") + "** " + "；".join(cohorts.describe(spec, lang)))
     m = st.columns(4)
     m[0].metric(tr("cohorts_members"), i18n.fmt_int(e["members"], lang),
@@ -136,6 +161,9 @@ def summary_section(e: dict, spec: CohortSpec, lang: str) -> None:
     m[1].metric(tr("cohorts_gmv"), i18n.fmt_money(e["gmv"], lang))
     m[2].metric(tr("cohortpage_aov"), i18n.fmt_money(e["aov"], lang) if e["aov"] is not None else "—")
     m[3].metric(tr("cohorts_share"), i18n.fmt_pct(e["share"], lang))
+    if gone["opted_out"] or gone["contacted"]:
+        st.caption(tr("cohortpage_left_out", opted_out=i18n.fmt_int(gone["opted_out"], lang),
+                      contacted=i18n.fmt_int(gone["contacted"], lang), days=spec.not_contacted_days or 0))
     if e["empty"]:
         st.info(tr("cohortpage_empty"))
         return
@@ -179,6 +207,15 @@ def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
     if stats.get("empty"):
         st.info(tr("coupons_no_orders"))
         return None
+    measured = cached_measured(db.data_version())
+    if measured:
+        m1, m2 = st.columns([3, 1])
+        m1.caption(tr("cohortpage_measured", campaigns="、".join(measured["campaigns"][:3]),
+                      rate=i18n.fmt_pct(measured["redemption"], lang), base=i18n.fmt_pct(measured["baseline"], lang)))
+        if m2.button(tr("cohortpage_measured_use"), key=P + "use_measured"):
+            st.session_state[P + "rate"] = round(min(measured["redemption"] * 100, 50.0), 1)
+            st.session_state[P + "baseline"] = round(min(measured["baseline"] * 100, 30.0), 1)
+            st.rerun()
     c = st.columns(5)
     rate = c[0].slider(tr("coupons_assume_redemption_rate"), 0.0, 50.0, 8.0, 0.5, format="%.1f%%",
                        key=P + "rate", help=tr("coupons_assume_redemption_rate_help")) / 100
@@ -238,7 +275,8 @@ def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
     chosen = st.selectbox(tr("cohortpage_offer_pick"), choices, index=choices.index(default), key=P + "offer",
                           format_func=lambda o: coupon_charts.offer_label(*o.split("-"), lang))
     row = econ.set_index("offer").loc[chosen]
-    return {"id": chosen, "text": coupon_charts.offer_label(row["threshold"], row["amount"], lang)}
+    return {"id": chosen, "text": coupon_charts.offer_label(row["threshold"], row["amount"], lang),
+            "margin": margin, "message_cost": cost}
 
 
 def export_section(db, spec, e, f, thresholds, offer, lang) -> None:
@@ -315,6 +353,73 @@ def tag_section(db, spec, e, f, thresholds) -> None:
             st.caption(tr("tags_none"))
 
 
+def campaign_section(db, spec, e, f, thresholds, offer, lang) -> None:
+    """Create a campaign from this cohort: a random holdout, the sizes and the smallest lift the split
+    can detect first; then the contacted group's list to download."""
+    st.subheader(tr("cohortpage_campaign_title"))
+    st.caption(tr("cohortpage_campaign_intro"))
+    if e["empty"]:
+        return
+    c = st.columns(4)
+    default_name = (st.session_state.get(P + "name") or tr("cohortpage_default_name")) + f" {f.as_of + dt.timedelta(days=1)}"
+    name = c[0].text_input(tr("campaign_name"), value=default_name, key=P + "camp_name")
+    channel = c[1].selectbox(tr("campaign_channel"), campaigns.CHANNELS, key=P + "camp_channel",
+                             format_func=lambda x, lang=lang: i18n.t("channel_" + x, lang))
+    start = c[2].date_input(tr("campaign_start"), value=f.as_of + dt.timedelta(days=1), key=P + "camp_start",
+                            min_value=dt.date(1995, 1, 1))
+    window = c[3].number_input(tr("campaign_window"), 1, 365, campaigns.DEFAULT_WINDOW, key=P + "camp_window")
+    c = st.columns([2, 1])
+    holdout = c[0].slider(tr("campaign_holdout_share"), 0, 50, 10, 1, format="%d%%", key=P + "camp_holdout",
+                          help=tr("cohortpage_holdout_help")) / 100
+    seed = c[1].number_input(tr("campaign_seed"), min_value=0, value=None, step=1, key=P + "camp_seed",
+                             help=tr("cohortpage_seed_help"))
+    p = cached_plan(db.data_version(), spec, f.as_of, holdout, int(window), f.rules, thresholds)
+    m = st.columns(4)
+    m[0].metric(tr("campaign_group_treatment"), i18n.fmt_int(p["treatment"], lang))
+    m[1].metric(tr("campaign_group_holdout"), i18n.fmt_int(p["holdout"], lang))
+    m[2].metric(tr("cohortpage_base_rate"), i18n.fmt_pct(p["base_rate"], lang, 2),
+                help=tr("cohortpage_base_rate_assumed" if p["base_rate_assumed"] else "cohortpage_base_rate_help",
+                        days=int(window), n=i18n.fmt_int(p["base_rate_members"], lang)))
+    m[3].metric(tr("cohortpage_mde"), "—" if p["mde"] is None else f"+{p['mde'] * 100:.1f} pp",
+                help=tr("cohortpage_mde_help"))
+    if p["suggestion"]:
+        s = p["suggestion"]
+        st.info(tr("cohortpage_holdout_suggest", share=i18n.fmt_pct(s["holdout"], lang, 0),
+                   holdout=i18n.fmt_int(s["holdout_members"], lang),
+                   mde="—" if s["mde"] is None else f"+{s['mde'] * 100:.1f}"))
+    offer_id = offer["id"] if offer else None
+    st.caption(tr("cohortpage_campaign_offer", offer=offer["text"] if offer else "—"))
+    if st.button(tr("cohortpage_campaign_create", n=i18n.fmt_int(p["treatment"], lang)), key=P + "camp_go",
+                 type="primary", disabled=not name.strip()):
+        try:
+            out = campaigns.create(db, name, spec, f.as_of, holdout=holdout, seed=seed, start=start,
+                                   window=int(window), offer=offer_id, channel=channel,
+                                   margin=offer["margin"] if offer else None,
+                                   message_cost=offer["message_cost"] if offer else None, rules=f.rules,
+                                   thresholds=thresholds)
+            st.session_state[P + "created"] = out["name"]
+            st.session_state[P + "created_msg"] = tr("campaign_created", name=out["name"], treatment=out["treatment"],
+                                                     holdout=out["holdout"], seed=out["seed"],
+                                                     opted_out=out["opted_out"])
+        except KeyedError as err:
+            st.warning(err.text(lang))
+    created = st.session_state.get(P + "created")
+    if created:
+        st.success(st.session_state.get(P + "created_msg", ""))
+        d = st.columns(3)
+        d[0].download_button(tr("campaignpage_download_treatment_csv"),
+                             data=lambda: exports.to_csv_bytes(campaigns.members(db, created, "treatment", lang)),
+                             file_name=exports.safe_filename(f"{created}_contact.csv"), mime="text/csv",
+                             key=P + "camp_dl_csv", on_click="ignore", width="stretch")
+        d[1].download_button(tr("cohortpage_download_txt"),
+                             data=lambda: exports.to_txt_bytes(campaigns.members(db, created, "treatment", lang).iloc[:, 0]),
+                             file_name=exports.safe_filename(f"{created}_contact.txt"), mime="text/plain",
+                             key=P + "camp_dl_txt", on_click="ignore", width="stretch")
+        if d[2].button(tr("cohortpage_campaign_open"), key=P + "camp_open", width="stretch"):
+            st.session_state["campaign_open"] = created
+            st.switch_page("pages/campaigns.py")
+
+
 @ui.guarded
 def page() -> None:
     db = ui.db()
@@ -343,12 +448,15 @@ def page() -> None:
             st.warning(p.text(lang))
         return
     e = cached_evaluate(db.data_version(), spec, f.as_of, f.rules, thresholds)
-    summary_section(e, spec, lang)
+    gone = cached_left_out(db.data_version(), spec, f.as_of, f.rules, thresholds)
+    summary_section(e, spec, gone, lang)
     save_section(db, spec)
     st.divider()
     offer = coupon_section(db, spec, e, f, thresholds, lang)
     st.divider()
     export_section(db, spec, e, f, thresholds, offer, lang)
+    st.divider()
+    campaign_section(db, spec, e, f, thresholds, offer, lang)
     st.divider()
     tag_section(db, spec, e, f, thresholds)
 

@@ -1,8 +1,8 @@
-"""Members & tags (会员与标签): manage tags; one member's figures, orders and tags."""
+"""Members & tags (会员与标签): manage tags; one member's figures, orders, tags, opt-out and contact history."""
 import pandas as pd
 import streamlit as st
 
-from crm import i18n, tags, ui
+from crm import campaigns, i18n, tags, ui
 from crm.cohorts import KeyedError
 from crm.levels import level_name
 from crm.segments import load_thresholds, stage_name
@@ -90,11 +90,39 @@ def member_view(db, f, lang) -> None:
             for t in remove:
                 tags.remove_from_tag(db, t, cust)
         run(apply)
+    contact_section(db, name.strip(), lang)
     st.caption(tr("memberpage_orders"))
     orders = detail["orders"]
     if not orders.empty:
         st.dataframe(orders, hide_index=True, width="stretch")
         ui.download_buttons(orders, f"orders_{name.strip()}", key=P + "orders_dl")
+
+
+def contact_section(db, key: str, lang: str) -> None:
+    """Opted out or not (mark / remove), and every campaign this member was in."""
+    opted = campaigns.is_opted_out(db, key)
+    c1, c2 = st.columns([3, 1])
+    c1.markdown(f"**{tr('memberpage_optout')}:** " + (tr("memberpage_optout_yes") if opted else tr("memberpage_optout_no")))
+    if opted:
+        if c2.button(tr("memberpage_optout_remove"), key=P + "optout_rm"):
+            run(lambda: campaigns.optout_remove(db, [key]))
+    elif c2.button(tr("memberpage_optout_add"), key=P + "optout_add"):
+        run(lambda: campaigns.optout_add(db, [key], source="member page"))
+    history = campaigns.contact_history(db, key)
+    st.caption(tr("memberpage_contacts"))
+    if history.empty:
+        st.caption("—")
+        return
+    st.dataframe(pd.DataFrame({
+        tr("campaign_name"): history["name"],
+        tr("campaign_group"): [tr(f"campaign_group_{g}") for g in history["grp"]],
+        tr("campaign_channel"): [tr(f"channel_{c}") for c in history["channel"]],
+        tr("campaign_start"): [d.isoformat() for d in history["start_date"]],
+        tr("campaign_window_end"): [d.isoformat() for d in history["window_end"]],
+        tr("memberpage_outcome"): [tr("memberpage_outcome_bought", n=int(n), gmv=i18n.fmt_money(g, lang)) if n
+                                   else tr("memberpage_outcome_none") for n, g in zip(history["purchases"],
+                                                                                      history["gmv"])],
+    }), hide_index=True, width="stretch")
 
 
 @ui.guarded
