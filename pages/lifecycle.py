@@ -282,6 +282,28 @@ def movement_section(res: dict, lang: str) -> None:
     ui.download_buttons(table, tr("lifecycle_movement_download"), key="lifecycle_movement_dl")
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_weekly_moves(data_version: str, as_of, thresholds: LifecycleThresholds) -> pd.DataFrame:
+    return engine.weekly_moves(ui.db(), as_of, thresholds)
+
+
+def weekly_moves_section(db, f, thresholds: LifecycleThresholds, lang: str) -> None:
+    st.subheader(tr("lifecycle_moves_title"))
+    moves = cached_weekly_moves(db.data_version(), f.as_of, thresholds)
+    ui.chart(charts.weekly_moves(moves, lang, tr("lifecycle_moves_chart_title")), key="lifecycle_moves_chart",
+             selectable=False)
+    st.caption(tr("lifecycle_moves_caption"))
+    if moves.empty:
+        return
+    table = moves.pivot_table(index="week_end", columns=["from_stage", "to_stage"], values="customers",
+                              aggfunc="sum", fill_value=0)
+    show = pd.DataFrame({tr("lifecycle_moves_week"): [w.isoformat() for w in table.index]})
+    for (a, b) in table.columns:
+        show[f"{stage_name(a, lang)} → {stage_name(b, lang)}"] = table[(a, b)].astype("int64").to_numpy()
+    st.dataframe(show, hide_index=True, width="stretch")
+    ui.download_buttons(show, tr("lifecycle_moves_title"), key="lifecycle_moves_dl")
+
+
 @ui.guarded
 def page() -> None:
     lang = ui.lang()
@@ -313,6 +335,8 @@ def page() -> None:
     rfm_section(res, lang)
     st.divider()
     movement_section(res, lang)
+    st.divider()
+    weekly_moves_section(db, f, thresholds, lang)
 
 
 page()

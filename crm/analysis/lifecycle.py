@@ -424,3 +424,36 @@ def report(db: Database, f: Filters) -> dict:
         "movement": [{"month_end": r.month_end.isoformat(), "stage": r.stage, "customers": int(r.customers)}
                      for r in res["movement"].itertuples()],
     }
+
+
+# -- weekly stage moves -------------------------------------------------------------------------------
+# Each purchase moves its buyer to after-sale from the stage their days since the previous purchase
+# put them in (a "return" when that stage was not after-sale); between two purchases (or after the
+# last, up to the as-of date) the buyer slips down one stage on the day after each threshold. Both
+# kinds of move are counted in the week they happen, for the `weeks` weeks ending on the as-of date
+# (week k: the 7 days ending as-of − 7k). Purchases after the as-of date do not exist for this count.
+WEEKLY_MOVES_SQL = """
+WITH p AS (SELECT cust_no, ordered_at::DATE AS d, prev_at::DATE AS prev_d,
+                  CASE WHEN next_at::DATE <= ?::DATE THEN next_at::DATE END AS next_d
+           FROM purchase_facts WHERE cust_no IS NOT NULL AND ordered_at < ?::DATE + INTERVAL 1 DAY),
+bounds AS (SELECT unnest(?::INTEGER[]) AS hi, unnest(range(4)) AS k),
+returns AS (SELECT d AS day, {stage_of_gap} AS from_no, 0 AS to_no FROM p
+            WHERE prev_d IS NOT NULL AND d - prev_d > ?::INTEGER),
+slips AS (SELECT d + (b.hi + 1)::INTEGER AS day, b.k AS from_no, b.k + 1 AS to_no FROM p, bounds b
+          WHERE d + (b.hi + 1)::INTEGER < coalesce(next_d, ?::DATE + 1)),
+moves AS (SELECT * FROM returns UNION ALL SELECT * FROM slips)
+SELECT (?::DATE - (7 * ((?::DATE - day) // 7))::INTEGER)::DATE AS week_end, from_no, to_no, count(*) AS customers
+FROM moves WHERE day > ?::DATE - (7 * ?::INTEGER) AND day <= ?::DATE
+GROUP BY ALL ORDER BY 1, 2, 3"""
+
+
+def weekly_moves(db: Database, as_of: dt.date, thresholds: LifecycleThresholds, weeks: int = 12) -> pd.DataFrame:
+    """Members who moved between lifecycle stages each week: week_end, from_stage, to_stage, customers
+    (every week and every move that happened, zero rows left out)."""
+    b = list(thresholds.bounds())
+    gap = "d - prev_d"
+    stage_of_gap = ("CASE " + " ".join(f"WHEN {gap} <= {int(hi)} THEN {i}" for i, hi in enumerate(b)) + " ELSE 4 END")
+    sql = WEEKLY_MOVES_SQL.format(stage_of_gap=stage_of_gap)
+    rows = db.query(sql, [as_of, as_of, b, b[0], as_of, as_of, as_of, as_of, int(weeks), as_of])
+    return pd.DataFrame([(w, STAGES[f], STAGES[t], int(n)) for w, f, t, n in rows],
+                        columns=["week_end", "from_stage", "to_stage", "customers"])

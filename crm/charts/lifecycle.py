@@ -156,3 +156,29 @@ def movement_area(movement: pd.DataFrame, lang: str, title: str | None = None) -
     fig.update_yaxes(tickformat=",d", rangemode="tozero", title=t["customers"])
     fig.update_layout(legend=dict(traceorder="normal"))
     return style(fig, title, height=400)
+
+
+def weekly_moves(moves: pd.DataFrame, lang: str, title: str | None = None) -> go.Figure:
+    """Per week: members who came back to after-sale (above zero, by the stage they came from) and
+    members who slipped a stage down (below zero, by the stage they slipped into)."""
+    from ..i18n import t as tr
+    fig = go.Figure()
+    weeks = sorted(moves["week_end"].unique()) if not moves.empty else []
+    back = moves[moves["to_stage"] == "after_sale"]
+    down = moves[moves["to_stage"] != "after_sale"]
+    for stage in STAGES[1:]:
+        part = back[back["from_stage"] == stage].set_index("week_end")["customers"]
+        fig.add_trace(go.Bar(x=[pd.Timestamp(w) for w in weeks], y=[int(part.get(w, 0)) for w in weeks],
+                             name=tr("lifecycle_moves_back_from", lang, stage=stage_name(stage, lang)),
+                             marker_color=STAGE_COLORS[stage], legendgroup="back"))
+    for stage in STAGES[1:]:
+        part = down[down["to_stage"] == stage].set_index("week_end")["customers"]
+        fig.add_trace(go.Bar(x=[pd.Timestamp(w) for w in weeks], y=[-int(part.get(w, 0)) for w in weeks],
+                             name=tr("lifecycle_moves_down_to", lang, stage=stage_name(stage, lang)),
+                             marker_color=STAGE_COLORS[stage], marker_pattern_shape="/", legendgroup="down",
+                             customdata=[int(part.get(w, 0)) for w in weeks],
+                             hovertemplate="%{x|%Y-%m-%d} · %{customdata:,d}<extra>%{fullData.name}</extra>"))
+    fig.update_layout(barmode="relative")
+    fig.update_xaxes(tickformat="%m-%d", title=tr("lifecycle_moves_week", lang))
+    fig.update_yaxes(tickformat=",d", title=tr("lifecycle_moves_members", lang))
+    return style(fig, title, height=380)

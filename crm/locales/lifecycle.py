@@ -97,6 +97,14 @@ ZH = {
     "lifecycle_action_new": "新客：发送欢迎礼和在回购周期内可用的第二单优惠券。",
     "lifecycle_action_maintain": "买过多次但金额低、最近没来：用低成本的提醒、积分或签到活动维持联系。",
     "lifecycle_action_lost_low": "价值低且已流失：只放进低成本的大促群发，不单独投入。",
+    "lifecycle_moves_title": "每周阶段流动",
+    "lifecycle_moves_chart_title": "每周：回流到售后期的人（上）与下滑一个阶段的人（下）",
+    "lifecycle_moves_caption": "每次购买让买家回到售后期（从沉默、睡眠、流失回来的是“回流”）；两次购买之间，未购天数越过阈值的第二天下滑一个阶段。"
+                               "按周统计截止日前 12 周，看营销活动有没有把沉默的人拉回来。",
+    "lifecycle_moves_back_from": "从{stage}回流",
+    "lifecycle_moves_down_to": "滑入{stage}",
+    "lifecycle_moves_week": "周（截至）",
+    "lifecycle_moves_members": "人数",
 }
 
 EN = {
@@ -195,4 +203,13 @@ EN = {
     "lifecycle_action_new": "New customers: a welcome gift and a second-purchase coupon valid within the usual repurchase cycle.",
     "lifecycle_action_maintain": "Bought several times, low spend, quiet lately: low-cost reminders, points or check-in campaigns.",
     "lifecycle_action_lost_low": "Low value and lapsed: include only in low-cost mass campaigns; no dedicated spend.",
+    "lifecycle_moves_title": "Weekly stage moves",
+    "lifecycle_moves_chart_title": "Per week: members back to after-sale (up) and members slipping a stage down (down)",
+    "lifecycle_moves_caption": "A purchase brings a buyer back to after-sale (from silent, sleeping or lost: a return); "
+                               "between purchases a buyer slips one stage down the day after a threshold. Weeks up to the "
+                               "as-of date (12): did campaigns pull silent members back?",
+    "lifecycle_moves_back_from": "back from {stage}",
+    "lifecycle_moves_down_to": "slipped into {stage}",
+    "lifecycle_moves_week": "Week ending",
+    "lifecycle_moves_members": "Members",
 }

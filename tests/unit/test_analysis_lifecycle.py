@@ -316,3 +316,24 @@ def test_report_is_json_ready(db, make_file):
     assert rep["stages"][4]["hi"] is None and rep["rfm_cuts"]["recency"] == [30, 90, 180, 365]
     assert {s["segment"]: s["customers"] for s in rep["segments"]}["grow_high_value"] == 3
     assert len(rep["rf_grid"]) == 25 and len(rep["movement"]) == 60 and "R3F1" in text
+
+
+def test_weekly_stage_moves_by_hand(db, make_file):
+    """A: purchases on 1 Jan and 1 Mar (gap 59: active → after-sale on 1 Mar; after-sale → active on
+    17 Jan and 17 Mar). B: one purchase on 1 Jan (after-sale → active 17 Jan, active → silent 2 Apr:
+    91 days). 12 weeks up to 30 Apr reach back to 6 Feb; weeks end on 30 Apr − 7k."""
+    import datetime as dt
+    from crm.analysis.lifecycle import weekly_moves
+    from crm.importing import import_file
+    from crm.segments import LifecycleThresholds
+    f = make_file("log.csv", "customer_id,order_dt,order_amount\nA,2025-01-01,10\nA,2025-03-01,10\nB,2025-01-01,10\n"
+                  "C,2025-06-01,10\n")      # after the as-of date: does not exist for the count
+    assert import_file(db, f).ok
+    got = weekly_moves(db, dt.date(2025, 4, 30), LifecycleThresholds())
+    assert [tuple(r) for r in got.itertuples(index=False)] == [
+        (dt.date(2025, 3, 5), "active", "after_sale", 1),
+        (dt.date(2025, 3, 19), "after_sale", "active", 1),
+        (dt.date(2025, 4, 2), "active", "silent", 1)]
+    # a longer view reaches the January slips too
+    longer = weekly_moves(db, dt.date(2025, 4, 30), LifecycleThresholds(), weeks=20)
+    assert int(longer[(longer["from_stage"] == "after_sale")]["customers"].sum()) == 3
