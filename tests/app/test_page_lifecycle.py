@@ -69,9 +69,9 @@ def test_loaded_in_chinese(monkeypatch, tmp_path):
     assert "建议动作" in segments.columns
     assert any(s.value == "近 12 个月各阶段人数变化" for s in at.subheader)
     assert any(s.value == "每周阶段流动" for s in at.subheader)
-    weekly = at.dataframe[-1].value                  # one row per week that had a move
-    assert weekly.columns[0] == "周（截至）" and all("→" in c for c in weekly.columns[1:])
-    assert weekly.iloc[:, 1:].to_numpy().sum() > 0
+    # every purchase of this file falls within 10 days: nobody crossed a stage threshold yet
+    assert any("回流" in c.value for c in at.caption)
+    assert at.dataframe[-1].value.columns[0] != "周（截至）"
 
 
 def test_edit_and_save_a_threshold(monkeypatch, tmp_path):
