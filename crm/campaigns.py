@@ -3,10 +3,10 @@
 Definitions (README, "Campaigns"):
 - A campaign is a named contact of a cohort on a start date with a randomly drawn **holdout**
   (对照组) that is never contacted or exported. Opted-out members (退订) are in neither group.
-- The holdout is drawn within strata (member level × lifecycle stage): in each stratum the members
-  are put in a random order (numpy's PCG64 seeded with the campaign's recorded seed) and the first
-  ⌊n × share + u⌋ are held out, u a random offset per stratum, so every stratum is split in the
-  planned proportion and the whole split is reproducible from the seed.
+- The holdout is drawn within strata (member level × lifecycle stage): the members are put in a
+  random order within each stratum (numpy's PCG64 seeded with the campaign's recorded seed) and held
+  out systematically (`split`), so every stratum is split in the planned proportion (⌊n × share⌋ or
+  ⌈n × share⌉), the holdout is exactly ⌊N × share + ½⌋, and the split is reproducible from the seed.
 - Effect over the **attribution window**: purchases with an order time on or after the start
   date's midnight and before start + window days. Per group: members, buyers (members with a
   purchase in the window), purchase rate = buyers / members, GMV in the window, GMV per member
@@ -198,25 +198,28 @@ def left_out(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules |
 
 
 def split(cust_nos: np.ndarray, strata: np.ndarray, share: float, seed: int) -> np.ndarray:
-    """Boolean array: True = holdout. Within each stratum, a random order and the first
-    ⌊n × share + u⌋ (u uniform per stratum) held out; reproducible from `seed`."""
+    """Boolean array: True = holdout. The members are put in a random order within each stratum
+    (and the strata in a random order), then every position where ⌊(i + 1) × share + ½⌋ steps up is
+    held out: each stratum gives ⌊n × share⌋ or ⌈n × share⌉ members and the whole holdout is exactly
+    ⌊N × share + ½⌋. Reproducible from `seed` (numpy's PCG64)."""
     n = len(cust_nos)
     if n == 0 or share <= 0:
         return np.zeros(n, dtype=bool)
     rng = np.random.Generator(np.random.PCG64(seed))
     order_key = rng.random(n)
     kinds, inverse = np.unique(strata, return_inverse=True)
-    offsets = rng.random(len(kinds))
-    order = np.lexsort((order_key, inverse))            # by stratum, then the random key
-    sorted_strata = inverse[order]
-    starts = np.searchsorted(sorted_strata, np.arange(len(kinds)))
-    rank = np.arange(n) - starts[sorted_strata]          # 0-based position within the stratum
-    sizes = np.bincount(inverse, minlength=len(kinds))
-    quota = np.floor(sizes * share + offsets).astype(np.int64)
-    hold_sorted = rank < quota[sorted_strata]
+    stratum_rank = rng.permutation(len(kinds))[inverse]
+    order = np.lexsort((order_key, stratum_rank))
+    i = np.arange(n)
+    hold_sorted = np.floor((i + 1) * share + 0.5) > np.floor(i * share + 0.5)
     out = np.zeros(n, dtype=bool)
     out[order] = hold_sorted
     return out
+
+
+def holdout_size(members: int, share: float) -> int:
+    """How many of `members` a holdout share holds out (what `split` gives)."""
+    return int(math.floor(members * share + 0.5))
 
 
 def min_detectable_lift(base_rate: float, n_treatment: int, n_holdout: int) -> float | None:
@@ -259,7 +262,7 @@ def plan(db: Database, spec: CohortSpec, as_of: dt.date, holdout: float = DEFAUL
     _check_share(holdout)
     sql, params = _members_sql(spec, as_of, rules, thresholds, complete_history(db, as_of))
     members = int(db.scalar(f"SELECT count(*) FROM ({sql})", params) or 0)
-    n_hold = int(round(members * holdout))
+    n_hold = holdout_size(members, holdout)
     n_treat = members - n_hold
     rate, then_members, assumed = base_rate(db, spec, as_of, window, rules, thresholds)
     mde = min_detectable_lift(rate, n_treat, n_hold)
@@ -268,7 +271,7 @@ def plan(db: Database, spec: CohortSpec, as_of: dt.date, holdout: float = DEFAUL
         for share in (0.2, 0.3, 0.5):
             if share <= holdout:
                 continue
-            h = int(round(members * share))
+            h = holdout_size(members, share)
             m2 = min_detectable_lift(rate, members - h, h)
             suggestion = {"holdout": share, "treatment": members - h, "holdout_members": h, "mde": m2}
             if m2 is not None and m2 <= max(0.02, rate):

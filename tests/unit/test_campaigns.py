@@ -63,13 +63,15 @@ def test_small_strata_are_split_in_proportion_on_average():
     cust = np.arange(3000)
     strata = np.repeat(np.arange(1000), 3)
     held = [C.split(cust, strata, 0.1, seed=s).sum() for s in range(20)]
-    assert 250 < np.mean(held) < 350
+    assert held == [300] * 20                       # exactly ⌊N × share + ½⌋
+    per_stratum = np.bincount(strata, weights=C.split(cust, strata, 0.1, seed=1), minlength=1000)
+    assert set(per_stratum) <= {0.0, 1.0}
 
 
 def test_create_records_both_groups_and_the_seed(shop):
     out = C.create(shop, "spring", DORMANT, AS_OF, holdout=0.2, seed=7, offer="满99减10")
     assert (out["members"], out["treatment"] + out["holdout"]) == (200, 200)
-    assert abs(out["holdout"] - 40) <= 1 and out["opted_out"] == 0
+    assert out["holdout"] == 40 and out["opted_out"] == 0
     assert out["start"] == "2025-07-01" and out["window_days"] == 14 and out["offer"] == "满99减10"
     g = groups(shop, "spring")
     assert not g["treatment"] & g["holdout"] and len(g["treatment"] | g["holdout"]) == 200
