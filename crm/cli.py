@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             as_of = _date(getattr(args, "as_of", None), lang)
             db = _open_db(args.db, lang)
             return _tags(db, args, as_of, lang)
-        if args.command in ("optout", "campaign", "predict"):
+        if args.command in ("optout", "campaign"):
             from . import cli_campaigns
             db = _open_db(args.db, lang)
             return cli_campaigns.run(db, args, lang, _date, _cohort_context, _export_ext)

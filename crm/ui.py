@@ -381,3 +381,16 @@ def require_data() -> bool:
         return True
     st.info(tr("empty_no_data"))
     return False
+
+
+def contact_list_buttons(cols, name: str, lang: str, key: str) -> None:
+    """A campaign's contacted group as CSV and as TXT (one buyer per line): two download buttons in
+    `cols`, built only when clicked. The holdout is never offered here."""
+    from . import campaigns, exports
+    members = lambda: campaigns.members(db(), name, "treatment", lang)  # noqa: E731
+    cols[0].download_button(tr("campaignpage_download_treatment_csv"), data=lambda: exports.to_csv_bytes(members()),
+                            file_name=exports.safe_filename(f"{name}_contact.csv"), mime="text/csv",
+                            key=f"{key}_csv", on_click="ignore", width="stretch")
+    cols[1].download_button(tr("cohortpage_download_txt"), data=lambda: exports.to_txt_bytes(members().iloc[:, 0]),
+                            file_name=exports.safe_filename(f"{name}_contact.txt"), mime="text/plain",
+                            key=f"{key}_txt", on_click="ignore", width="stretch")

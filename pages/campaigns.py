@@ -112,14 +112,7 @@ def detail(db, name: str, lang: str) -> None:
                          file_name=exports.safe_filename(f"{name}_report.xlsx"), on_click="ignore",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          key=P + "dl_report", width="stretch")
-    d[1].download_button(tr("campaignpage_download_treatment_csv"),
-                         data=lambda: exports.to_csv_bytes(C.members(db, name, "treatment", lang)),
-                         file_name=exports.safe_filename(f"{name}_contact.csv"), mime="text/csv",
-                         key=P + "dl_treat", on_click="ignore", width="stretch")
-    d[2].download_button(tr("cohortpage_download_txt"),
-                         data=lambda: exports.to_txt_bytes(C.members(db, name, "treatment", lang).iloc[:, 0]),
-                         file_name=exports.safe_filename(f"{name}_contact.txt"), mime="text/plain",
-                         key=P + "dl_txt", on_click="ignore", width="stretch")
+    ui.contact_list_buttons(d[1:3], name, lang, key=P + "dl")
     d[3].download_button(tr("campaignpage_download_holdout"),
                          data=lambda: exports.to_csv_bytes(C.members(db, name, "holdout", lang)),
                          file_name=exports.safe_filename(f"{tr('campaignpage_holdout_file')}_{name}.csv"),

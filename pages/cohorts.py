@@ -315,6 +315,9 @@ def export_section(db, spec, e, f, thresholds, offer, lang) -> None:
                          file_name=exports.target_file_name(name, f.as_of, "txt"), mime="text/plain",
                          key=P + "dl_txt", on_click="ignore", width="stretch", help=tr("export_txt_help"))
     st.caption(tr("cohortpage_export_caption", members=i18n.fmt_int(e["members"], lang)))
+    gone = cached_left_out(db.data_version(), spec, f.as_of, f.rules, thresholds)
+    st.caption(tr("cohortpage_left_out", opted_out=i18n.fmt_int(gone["opted_out"], lang),
+                  contacted=i18n.fmt_int(gone["contacted"], lang), days=spec.not_contacted_days or 0))
 
 
 def tag_section(db, spec, e, f, thresholds) -> None:
@@ -407,14 +410,7 @@ def campaign_section(db, spec, e, f, thresholds, offer, lang) -> None:
     if created:
         st.success(st.session_state.get(P + "created_msg", ""))
         d = st.columns(3)
-        d[0].download_button(tr("campaignpage_download_treatment_csv"),
-                             data=lambda: exports.to_csv_bytes(campaigns.members(db, created, "treatment", lang)),
-                             file_name=exports.safe_filename(f"{created}_contact.csv"), mime="text/csv",
-                             key=P + "camp_dl_csv", on_click="ignore", width="stretch")
-        d[1].download_button(tr("cohortpage_download_txt"),
-                             data=lambda: exports.to_txt_bytes(campaigns.members(db, created, "treatment", lang).iloc[:, 0]),
-                             file_name=exports.safe_filename(f"{created}_contact.txt"), mime="text/plain",
-                             key=P + "camp_dl_txt", on_click="ignore", width="stretch")
+        ui.contact_list_buttons(d, created, lang, key=P + "camp_dl")
         if d[2].button(tr("cohortpage_campaign_open"), key=P + "camp_open", width="stretch"):
             st.session_state["campaign_open"] = created
             st.switch_page("pages/campaigns.py")

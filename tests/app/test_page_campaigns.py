@@ -8,17 +8,7 @@ import pytest
 from crm import campaigns as C
 from crm.cohorts import CohortSpec
 from crm.db import Database
-from crm.samples import load_sample
-from tests.app.test_page_cohorts import no_errors, open_page
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("campaigns") / "sample.duckdb"
-    db = Database(path)
-    assert all(r.ok for r in load_sample(db))
-    db.close()
-    return path
+from tests.app.test_page_cohorts import no_errors, open_page, sample_db  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
