@@ -322,9 +322,7 @@ def create(db: Database, name: str, spec: CohortSpec, as_of: dt.date, *, holdout
     strata = (got["level_code"].to_numpy(dtype=np.int64) * 10 + got["stage_no"].to_numpy(dtype=np.int64))
     hold = split(cust, strata, holdout, seed)
     gone = left_out(db, spec, as_of, rules, thresholds)
-    frame = pd.DataFrame({"cust_no": cust, "grp": np.where(hold, "holdout", "treatment"),
-                          "stratum": [f"{s // 10}:{STAGES[s % 10] if 0 <= s % 10 < len(STAGES) else '-'}"
-                                      for s in strata]})
+    frame = pd.DataFrame({"cust_no": cust, "hold": hold, "level": strata // 10, "stage": strata % 10})
     with db.write() as cur:
         if cur.execute("SELECT count(*) FROM campaigns WHERE name = ?", [name]).fetchall()[0][0]:
             raise KeyedError("campaign_error_exists", name=name)
@@ -334,9 +332,12 @@ def create(db: Database, name: str, spec: CohortSpec, as_of: dt.date, *, holdout
                      spec.to_json(), margin, None if message_cost is None else Decimal(str(message_cost)),
                      plan_id, dt.datetime.now()])
         cur.register("new_members_df", frame)
+        # stratum as text: "<level code>:<stage>" (level −1: none)
         cur.execute("""INSERT INTO campaign_members
-                       SELECT ?, n.cust_no::INTEGER, c.customer_id, n.grp, n.stratum
-                       FROM new_members_df n JOIN customers c ON c.cust_no = n.cust_no""", [cid])
+                       SELECT ?, n.cust_no::INTEGER, c.customer_id,
+                              CASE WHEN n.hold THEN 'holdout' ELSE 'treatment' END,
+                              n.level::VARCHAR || ':' || coalesce(list_extract(?::VARCHAR[], n.stage + 1), '-')
+                       FROM new_members_df n JOIN customers c ON c.cust_no = n.cust_no""", [cid, list(STAGES)])
         cur.unregister("new_members_df")
         db.bump_version(cur)
     n_hold = int(hold.sum())
