@@ -447,6 +447,13 @@ def members(db: Database, name: str, group: str, lang: str = "zh") -> pd.DataFra
     return out
 
 
+def contacted_sql(db: Database, name: str) -> tuple[str, list]:
+    """SQL selecting `cust_no` of the contacted group (those who opted out since left out), for a
+    contact tag (`tags.add_to_tag`). The holdout has no such query: it is never contacted."""
+    return ("SELECT cust_no FROM campaign_members WHERE campaign_id = ? AND grp = 'treatment' AND cust_no IS NOT NULL "
+            "AND customer_id NOT IN (SELECT customer_id FROM optouts)", [_id(db, name)])
+
+
 def member_keys(db: Database, name: str, group: str) -> list[str]:
     df = members(db, name, group, "en")
     return list(df.iloc[:, 0])
@@ -645,21 +652,30 @@ def contact_history(db: Database, customer_id: str) -> pd.DataFrame:
         GROUP BY ALL ORDER BY cp.start_date DESC, cp.name""", [normalize_key(customer_id)])
 
 
-def measured_rates(db: Database, min_members: int = 50) -> dict | None:
+def measured_rates(db: Database, stage: str | None = None, min_members: int = 50) -> dict | None:
     """What past campaigns measured, for the coupon sizing's sliders: the pooled treatment and
     holdout purchase rates of the measured campaigns with an offer (treatment rate → redemption,
-    holdout rate → would come back anyway). None without such a campaign."""
-    rows = []
-    for (name,) in db.query("SELECT name FROM campaigns WHERE offer IS NOT NULL ORDER BY start_date DESC"):
+    holdout rate → would come back anyway). Similar cohorts first: with `stage`, the campaigns whose
+    members were mostly in that lifecycle stage, when there are any (`similar` says which were used).
+    None without such a campaign."""
+    rows, similar = [], []
+    for (name, main) in db.query("""
+            SELECT cp.name, (SELECT mode(split_part(stratum, ':', 2)) FROM campaign_members cm
+                             WHERE cm.campaign_id = cp.campaign_id) AS main_stage
+            FROM campaigns cp WHERE cp.offer IS NOT NULL ORDER BY cp.start_date DESC"""):
         r = report(db, name)
         if r["status"] == "measured" and r["treatment"]["members"] >= min_members and r["holdout"]["members"]:
             rows.append(r)
+            if stage is not None and main == stage:
+                similar.append(r)
+    if similar:
+        rows = similar
     if not rows:
         return None
     tb, tn = sum(r["treatment"]["buyers"] for r in rows), sum(r["treatment"]["members"] for r in rows)
     hb, hn = sum(r["holdout"]["buyers"] for r in rows), sum(r["holdout"]["members"] for r in rows)
     return {"redemption": tb / tn, "baseline": hb / hn, "campaigns": [r["name"] for r in rows],
-            "treatment_members": tn, "holdout_members": hn}
+            "treatment_members": tn, "holdout_members": hn, "similar": bool(similar)}
 
 
 # -- the report file ----------------------------------------------------------------------------------

@@ -118,6 +118,13 @@ def detail(db, name: str, lang: str) -> None:
                          file_name=exports.safe_filename(f"{tr('campaignpage_holdout_file')}_{name}.csv"),
                          mime="text/csv", key=P + "dl_hold", on_click="ignore", width="stretch",
                          help=tr("campaign_error_holdout_export"))
+    t1, t2 = st.columns([3, 1])
+    tag = t1.text_input(tr("campaignpage_tag"), key=P + "tag_name", placeholder=tr("campaignpage_tag_placeholder"))
+    if t2.button(tr("campaignpage_tag_go"), key=P + "tag_go", disabled=not tag.strip(), width="stretch"):
+        from crm import tags
+        run(lambda: tags.add_to_tag(db, tag, C.contacted_sql(db, name), create=True),
+            lambda n: tr("tags_added", added=i18n.fmt_int(n, lang), name=tag.strip(),
+                         members=i18n.fmt_int(r["treatment"]["members"], lang)))
     with st.expander(tr("campaignpage_delete")):
         sure = st.checkbox(tr("campaignpage_delete_confirm", name=name), key=P + "del_sure")
         if st.button(tr("campaignpage_delete"), key=P + "del", disabled=not sure):

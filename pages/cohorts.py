@@ -42,8 +42,8 @@ def cached_plan(data_version: str, spec: CohortSpec, as_of: dt.date, holdout: fl
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def cached_measured(data_version: str) -> dict | None:
-    return campaigns.measured_rates(ui.db())
+def cached_measured(data_version: str, stage: str | None) -> dict | None:
+    return campaigns.measured_rates(ui.db(), stage)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -207,10 +207,13 @@ def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
     if stats.get("empty"):
         st.info(tr("coupons_no_orders"))
         return None
-    measured = cached_measured(db.data_version())
+    mix = e["stage_mix"]
+    main_stage = mix.loc[mix["members"].idxmax(), "stage"] if int(mix["members"].sum()) else None
+    measured = cached_measured(db.data_version(), main_stage)
     if measured:
         m1, m2 = st.columns([3, 1])
-        m1.caption(tr("cohortpage_measured", campaigns="、".join(measured["campaigns"][:3]),
+        m1.caption(tr("cohortpage_measured_similar" if measured["similar"] else "cohortpage_measured",
+                      stage=stage_name(main_stage, lang) if main_stage else "", campaigns="、".join(measured["campaigns"][:3]),
                       rate=i18n.fmt_pct(measured["redemption"], lang), base=i18n.fmt_pct(measured["baseline"], lang)))
         if m2.button(tr("cohortpage_measured_use"), key=P + "use_measured"):
             st.session_state[P + "rate"] = round(min(measured["redemption"] * 100, 50.0), 1)

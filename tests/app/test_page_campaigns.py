@@ -66,6 +66,17 @@ def test_create_a_campaign_from_the_cohort_page_and_read_it(shop):
     assert any("Too small to tell yet" in i.value for i in at.info)          # nothing after the start yet
     labels = {b.label for b in at.get("download_button")}
     assert {"Report (Excel)", "Contact list CSV", "Holdout (record only)"} <= labels
+    # a contact tag: the contacted group only
+    at.text_input(key="camp_tag_name").input("contacted in spring").run()
+    at.button(key="camp_tag_go").click().run()
+    no_errors(at)
+    db = Database(shop)
+    try:
+        assert db.scalar("SELECT count(*) FROM customer_tags") == sizes["treatment"]
+        assert db.scalar("""SELECT count(*) FROM customer_tags ct JOIN campaign_members cm USING (cust_no)
+                            WHERE cm.grp = 'holdout'""") == 0
+    finally:
+        db.close()
 
 
 def test_register_optouts_plans_and_settings(shop, tmp_path):
