@@ -74,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     tm.add_argument("new")
     _cohort_args(tm)
     from .cli_campaigns import add_parsers
+    from .cli_predict import add_parser as add_predict
     add_parsers(sub, _cohort_args)
+    add_predict(sub)
     hp = sub.add_parser("hash-password", help="make the password hash of the login gate (.streamlit/secrets.toml)")
     hp.add_argument("--iterations", type=int, default=600_000, help=argparse.SUPPRESS)
     return p
@@ -176,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
             as_of = _date(getattr(args, "as_of", None), lang)
             db = _open_db(args.db, lang)
             return _tags(db, args, as_of, lang)
+        if args.command == "predict":
+            from . import cli_predict
+            db = _open_db(args.db, lang)
+            return cli_predict.run(db, args, lang, _date)
         if args.command in ("optout", "campaign"):
             from . import cli_campaigns
             db = _open_db(args.db, lang)

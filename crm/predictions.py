@@ -1,0 +1,257 @@
+"""Predictions (预测): who is still a customer, how often they will buy, what they are worth.
+
+The classic models, fitted by maximum likelihood with scipy on a per-customer summary computed in
+DuckDB (definitions in the README, "Predictions"):
+- BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way"): purchases follow a
+  Poisson process with a gamma(r, α) rate; after each purchase a customer drops out with a
+  probability drawn from beta(a, b).
+- Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV"): the spend per repeat purchase day has a
+  gamma(p, ν) distribution whose ν is gamma(q, γ) across customers (fitted over customers with at
+  least one repeat purchase day).
+
+The per-customer summary: from purchases up to the as-of date, several purchases on one calendar
+day are one transaction; frequency = purchase days − 1; recency = days from the first to the last
+purchase day; T = days from the first purchase day to the as-of date; both divided by the time unit
+(day 1, week 7). The value for Gamma-Gamma is the mean spend per repeat purchase day (the first day
+excluded).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .db import Database
+
+UNITS = {"day": 1, "week": 7}
+
+SUMMARY_SQL = """
+WITH days AS (
+    SELECT cust_no, ordered_at::DATE AS d, sum(spend)::DOUBLE AS spend
+    FROM orders WHERE is_purchase AND cust_no IS NOT NULL AND ordered_at < ?::DATE + INTERVAL 1 DAY
+    GROUP BY cust_no, ordered_at::DATE),
+per AS (
+    SELECT cust_no, count(*) - 1 AS frequency, max(d) - min(d) AS recency_days, ?::DATE - min(d) AS t_days,
+           arg_min(spend, d) AS first_spend, sum(spend) AS total_spend
+    FROM days GROUP BY cust_no)
+SELECT p.cust_no, c.customer_id, p.frequency, p.recency_days::DOUBLE / ? AS recency, p.t_days::DOUBLE / ? AS T,
+       CASE WHEN p.frequency > 0 THEN (p.total_spend - p.first_spend) / p.frequency END AS monetary_value
+FROM per p JOIN customers c USING (cust_no)
+ORDER BY p.cust_no"""
+
+
+def summary(db: Database, as_of: dt.date, unit: str = "week") -> pd.DataFrame:
+    """One row per buyer up to the as-of date: cust_no, customer_id, frequency, recency, T,
+    monetary_value (NaN when frequency is 0)."""
+    k = UNITS[unit]
+    return db.frame(SUMMARY_SQL, [as_of, as_of, k, k])
+
+
+# -- BG/NBD --------------------------------------------------------------------------------------------
+def _bgnbd_ll(params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray) -> float:
+    from scipy.special import gammaln
+    r, alpha, a, b = params
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+    a3 = -(r + x) * np.log(alpha + T)
+    a4 = np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(tx + alpha)
+    top = np.maximum(a3, a4)
+    ll = a1 + a2 + top + np.log(np.exp(a3 - top) + (x > 0) * np.exp(a4 - top))
+    return -(w * ll).sum() / w.sum()
+
+
+def _group(*cols: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Identical rows once, with their counts as weights (the likelihood is a sum over customers)."""
+    stacked = np.column_stack(cols)
+    uniq, counts = np.unique(stacked, axis=0, return_counts=True)
+    return [uniq[:, i] for i in range(uniq.shape[1])], counts.astype(float)
+
+
+@dataclass
+class Fit:
+    params: dict
+    ll: float
+    converged: bool
+    customers: int
+    message: str = ""
+
+
+def _minimize(f, start: np.ndarray) -> tuple[np.ndarray, float, bool, str]:
+    """Minimise over the logs of the parameters (all positive): Nelder-Mead, then a gradient polish."""
+    from scipy.optimize import minimize
+    g = lambda z: f(np.exp(z))  # noqa: E731
+    res = minimize(g, np.log(start), method="Nelder-Mead",
+                   options={"maxiter": 20000, "xatol": 1e-10, "fatol": 1e-12})
+    res2 = minimize(g, res.x, method="L-BFGS-B")
+    best = res2 if res2.fun <= res.fun else res
+    ok = bool(np.isfinite(best.fun) and (res.success or res2.success))
+    return np.exp(best.x), float(best.fun), ok, str(best.message)
+
+
+def fit_bgnbd(frequency, recency, T) -> Fit:
+    x, tx, TT = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+    (x, tx, TT), w = _group(x, tx, TT)
+    p, ll, ok, msg = _minimize(lambda q: _bgnbd_ll(q, x, tx, TT, w), np.ones(4))
+    return Fit({"r": p[0], "alpha": p[1], "a": p[2], "b": p[3]}, ll, ok, int(w.sum()), msg)
+
+
+def p_alive(params: dict, frequency, recency, T) -> np.ndarray:
+    """Probability the customer has not dropped out (1 for customers who bought on one day only)."""
+    from scipy.special import expit
+    r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
+    x, tx, TT = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+    log_div = (r + x) * np.log((alpha + TT) / (alpha + tx)) + np.log(a / (b + np.maximum(x, 1) - 1))
+    return np.where(x == 0, 1.0, expit(-log_div))
+
+
+def expected_purchases(params: dict, t: float, frequency, recency, T) -> np.ndarray:
+    """Expected purchase days in the next `t` time units, given each customer's history."""
+    from scipy.special import hyp2f1
+    r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
+    x, tx, TT = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+    _a, _b, _c = r + x, b + x, a + b + x - 1
+    z = t / (alpha + TT + t)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ln_hyp = np.log(hyp2f1(_a, _b, _c, z))
+        alt = np.log(hyp2f1(_c - _a, _c - _b, _c, z)) + (_c - _a - _b) * np.log(1 - z)
+    ln_hyp = np.where(np.isinf(ln_hyp) | np.isnan(ln_hyp), alt, ln_hyp)
+    first = (a + b + x - 1) / (a - 1)
+    second = 1 - np.exp(ln_hyp + (r + x) * np.log((alpha + TT) / (alpha + t + TT)))
+    den = 1 + (x > 0) * (a / (b + x - 1)) * ((alpha + TT) / (alpha + tx)) ** (r + x)
+    return first * second / den
+
+
+def expected_purchases_new(params: dict, t) -> np.ndarray:
+    """Expected purchase days in `t` time units of a customer just acquired (the population curve)."""
+    from scipy.special import hyp2f1
+    r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
+    t = np.asarray(t, dtype=float)
+    return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+
+
+# -- Gamma-Gamma ----------------------------------------------------------------------------------------
+def _gg_ll(params: np.ndarray, x: np.ndarray, m: np.ndarray, w: np.ndarray) -> float:
+    from scipy.special import gammaln
+    p, q, v = params
+    ll = (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v) + (p * x - 1) * np.log(m)
+          + (p * x) * np.log(x) - (p * x + q) * np.log(x * m + v))
+    return -(w * ll).sum() / w.sum()
+
+
+def fit_gamma_gamma(frequency, monetary_value) -> Fit:
+    x, m = (np.asarray(v, dtype=float) for v in (frequency, monetary_value))
+    keep = (x > 0) & (m > 0)
+    (x, m), w = _group(x[keep], m[keep])
+    p, ll, ok, msg = _minimize(lambda q: _gg_ll(q, x, m, w), np.ones(3))
+    return Fit({"p": p[0], "q": p[1], "v": p[2]}, ll, ok and p[1] > 1, int(w.sum()), msg)
+
+
+def expected_value(params: dict, frequency, monetary_value) -> np.ndarray:
+    """Expected spend per purchase day: the customer's own mean shrunk towards the population mean."""
+    p, q, v = params["p"], params["q"], params["v"]
+    x, m = (np.asarray(val, dtype=float) for val in (frequency, monetary_value))
+    population = v * p / (q - 1)
+    weight = p * x / (p * x + q - 1)
+    m = np.where(np.isnan(m), 0.0, m)
+    return np.where(x > 0, (1 - weight) * population + weight * m, population)
+
+
+def fmt_params(params: dict, digits: int = 6) -> dict:
+    return {k: round(float(v), digits) for k, v in params.items()}
+
+
+def _finite(v) -> float | None:
+    return None if v is None or not math.isfinite(float(v)) else float(v)
+
+
+# -- the whole prediction ----------------------------------------------------------------------------
+MIN_REPEAT = 20          # fewer repeat buyers than this: too thin to fit (said so, usage cycle instead)
+
+
+def _hessian_se(f, params: np.ndarray, n: int) -> list[float | None]:
+    """Standard errors of the maximum-likelihood estimates: the inverse of the observed information
+    (n × the Hessian of the mean negative log-likelihood), by statsmodels' numerical Hessian."""
+    from statsmodels.tools.numdiff import approx_hess
+    try:
+        cov = np.linalg.inv(approx_hess(params, f) * n)
+        return [float(math.sqrt(v)) if v > 0 else None for v in np.diag(cov)]
+    except (np.linalg.LinAlgError, ValueError):
+        return [None] * len(params)
+
+
+def standard_errors(s: pd.DataFrame, bg: Fit) -> dict:
+    x, tx, TT = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    (x, tx, TT), w = _group(x, tx, TT)
+    keys = ("r", "alpha", "a", "b")
+    se = _hessian_se(lambda q: _bgnbd_ll(q, x, tx, TT, w), np.array([bg.params[k] for k in keys]), int(w.sum()))
+    return dict(zip(keys, se))
+
+
+def predict(db: Database, as_of: dt.date, unit: str = "week", horizon: float | None = None,
+            discount: float = 0.0) -> dict:
+    """Fit both models on the buyers up to the as-of date and score every one of them. Returns
+    {summary (with scores), bgnbd, gamma_gamma, ok, problem, unit, horizon}; `problem` says in a
+    message key why the models were not usable (too few repeat buyers, no convergence, no buyers)."""
+    k = UNITS[unit]
+    horizon = float(horizon if horizon is not None else 365 / k)
+    s = summary(db, as_of, unit)
+    out = {"unit": unit, "horizon": horizon, "as_of": as_of, "summary": s, "bgnbd": None, "gamma_gamma": None,
+           "ok": False, "problem": None, "customers": len(s), "repeat_customers": int((s["frequency"] > 0).sum())}
+    if s.empty:
+        out["problem"] = "predict_problem_no_buyers"
+        return out
+    if out["repeat_customers"] < MIN_REPEAT:
+        out["problem"] = "predict_problem_few_repeat"
+        return out
+    bg = fit_bgnbd(s["frequency"], s["recency"], s["T"])
+    gg = fit_gamma_gamma(s["frequency"], s["monetary_value"])
+    out["bgnbd"], out["gamma_gamma"] = bg, gg
+    if not bg.converged:
+        out["problem"] = "predict_problem_no_convergence"
+        return out
+    out["ok"] = True
+    x, tx, TT, m = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "monetary_value"))
+    s["p_alive"] = p_alive(bg.params, x, tx, TT)
+    s["expected_purchases"] = expected_purchases(bg.params, horizon, x, tx, TT)
+    for days in (30, 90, 365):
+        s[f"expected_{days}d"] = expected_purchases(bg.params, days / k, x, tx, TT)
+    value = expected_value(gg.params, x, m) if gg.converged else np.where(x > 0, m, np.nanmean(m))
+    s["expected_value"] = value
+    s["predicted_12m_spend"] = _discounted_spend(bg.params, x, tx, TT, value, k, discount)
+    out["gamma_gamma_ok"] = gg.converged
+    return out
+
+
+def _discounted_spend(params, x, tx, TT, value, k: int, monthly_discount: float) -> np.ndarray:
+    """Expected spend over the next 12 months: expected purchases × expected value, month by month
+    discounted at `monthly_discount` (0: plain expected purchases in 365 days × value)."""
+    if not monthly_discount:
+        return expected_purchases(params, 365 / k, x, tx, TT) * value
+    total = np.zeros(len(x))
+    prev = np.zeros(len(x))
+    for month in range(1, 13):
+        cum = expected_purchases(params, month * 365 / 12 / k, x, tx, TT)
+        total += (cum - prev) * value / (1 + monthly_discount) ** month
+        prev = cum
+    return total
+
+
+def after_as_of(db: Database, as_of: dt.date, unit: str, s: pd.DataFrame, params: dict) -> dict | None:
+    """When orders exist after the as-of date: the periods from the as-of date to the latest order's
+    date (time units), the repeat purchase days the model predicts over them for the customers seen
+    up to the as-of date, and the purchase days those customers actually made after it."""
+    last = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
+    if last is None or last <= as_of:
+        return None
+    k = UNITS[unit]
+    periods = (last - as_of).days / k
+    predicted = float(expected_purchases(params, periods, s["frequency"], s["recency"], s["T"]).sum())
+    actual = int(db.scalar("""
+        SELECT count(*) FROM (SELECT DISTINCT cust_no, ordered_at::DATE FROM orders
+                              WHERE is_purchase AND cust_no IN (SELECT unnest(?::INTEGER[]))
+                                AND ordered_at >= ?::DATE + INTERVAL 1 DAY)""",
+                           [[int(c) for c in s["cust_no"]], as_of]) or 0)
+    return {"periods": periods, "predicted_repeat_purchases": predicted, "actual_repeat_purchases": actual}
