@@ -1,0 +1,153 @@
+"""Predictions: BG/NBD and Gamma-Gamma reproduce the published CDNOW parameters and lifetimes'
+per-customer values (tests/fixtures/cdnow_lifetimes_reference.*, computed once with lifetimes
+0.11.3 on the same summary), recover known parameters from simulated customers, and say so plainly
+when the data are too thin."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm import predictions as P
+from crm.importing import import_file
+from tests.conftest import FIXTURES
+from tests.unit.test_cli import crm
+
+CALIBRATION = dt.date(1997, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def cdnow(tmp_path_factory):
+    from crm.db import Database
+    db = Database(tmp_path_factory.mktemp("cdnow") / "cdnow.duckdb")
+    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
+    yield db
+    db.close()
+
+
+def test_summary_follows_the_definitions(cdnow):
+    s = P.summary(cdnow, CALIBRATION, "week").set_index("customer_id")
+    # 00004: purchase days 1997-01-01, 01-18, 08-02 (and later ones after the calibration end)
+    row = s.loc["00004"]
+    assert (row["frequency"], row["recency"], row["T"]) == (2, pytest.approx(213 / 7), pytest.approx(272 / 7))
+    assert row["monetary_value"] == pytest.approx((29.73 + 14.96) / 2)
+    assert len(s) == 2357 and int((s["frequency"] > 0).sum()) == 946
+    days = P.summary(cdnow, CALIBRATION, "day").set_index("customer_id").loc["00004"]
+    assert (days["recency"], days["T"]) == (213, 272)
+
+
+def test_published_cdnow_parameters(cdnow):
+    s = P.summary(cdnow, CALIBRATION, "week")
+    bg = P.fit_bgnbd(s["frequency"], s["recency"], s["T"])
+    assert bg.converged
+    assert {k: round(v, 3) for k, v in bg.params.items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    gg = P.fit_gamma_gamma(s["frequency"], s["monetary_value"])
+    assert {k: round(v, 2) for k, v in gg.params.items()} == {"p": 6.25, "q": 3.74, "v": 15.44}
+    se = P.standard_errors(s, bg)        # Fader, Hardie & Lee (2005), table 1
+    assert {k: round(v, 3) for k, v in se.items()} == {"r": 0.013, "alpha": 0.378, "a": 0.186, "b": 0.705}
+
+
+def test_per_customer_values_agree_with_lifetimes(cdnow):
+    ref = json.loads((FIXTURES / "cdnow_lifetimes_reference.json").read_text())
+    table = pd.read_csv(FIXTURES / "cdnow_lifetimes_reference.csv", dtype={"customer_id": str}).set_index("customer_id")
+    res = P.predict(cdnow, CALIBRATION, "week", horizon=39)
+    s = res["summary"].set_index("customer_id").loc[table.index]
+    for k, v in ref["bgnbd"].items():
+        assert res["bgnbd"].params[k] == pytest.approx(v, rel=1e-3)
+    for k, v in ref["gamma_gamma"].items():
+        assert res["gamma_gamma"].params[k] == pytest.approx(v, rel=1e-3)
+    np.testing.assert_allclose(s["p_alive"], table["p_alive"], rtol=1e-3)
+    np.testing.assert_allclose(s["expected_purchases"], table["expected_39"], rtol=1e-3)
+    for t in (10, 52):
+        got = P.expected_purchases(res["bgnbd"].params, t, s["frequency"], s["recency"], s["T"])
+        np.testing.assert_allclose(got, table[f"expected_{t}"], rtol=1e-3)
+    repeat = s["frequency"] > 0
+    np.testing.assert_allclose(s.loc[repeat, "expected_value"], table.loc[repeat, "expected_value"], rtol=1e-3)
+
+
+def _simulate(n: int, r, alpha, a, b, seed: int = 1):
+    """Customers from the BG/NBD story: gamma(r, α) purchase rates, beta(a, b) drop-out chances,
+    each observed for T ∈ [26, 52) weeks after a first purchase at 0."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(r, 1 / alpha, n)
+    p = rng.beta(a, b, n)
+    T = rng.uniform(26, 52, n)
+    t = np.zeros(n)
+    x = np.zeros(n)
+    tx = np.zeros(n)
+    active = np.ones(n, dtype=bool)
+    while active.any():
+        t = t + np.where(active, rng.exponential(1 / np.maximum(lam, 1e-12)), 0)
+        buys = active & (t < T)
+        x += buys
+        tx = np.where(buys, t, tx)
+        active = buys & (rng.random(n) >= p)
+    return x, tx, T
+
+
+def test_simulated_customers_recover_the_parameters():
+    truth = {"r": 0.5, "alpha": 5.0, "a": 0.8, "b": 2.5}
+    x, tx, T = _simulate(20_000, **truth)
+    bg = P.fit_bgnbd(x, tx, T)
+    se = P.standard_errors(pd.DataFrame({"frequency": x, "recency": tx, "T": T}), bg)
+    for k, v in truth.items():
+        assert abs(bg.params[k] - v) < 3 * se[k], (k, bg.params[k], se[k])
+    # Gamma-Gamma: spends of each repeat day gamma(p, ν), ν gamma(q, γ)
+    rng = np.random.default_rng(2)
+    p, q, v = 6.0, 4.0, 15.0
+    nu = rng.gamma(q, 1 / v, len(x))
+    reps = x.astype(int)
+    m = np.array([rng.gamma(p, 1 / nu[i], k).mean() if k else np.nan for i, k in enumerate(reps)])
+    gg = P.fit_gamma_gamma(x, m)
+    assert gg.params["p"] == pytest.approx(p, rel=0.15) and gg.params["q"] == pytest.approx(q, rel=0.15)
+    assert gg.params["v"] == pytest.approx(v, rel=0.2)
+
+
+@pytest.mark.parametrize("rows, problem", [
+    ("u1,1997-01-01,10\n", "predict_problem_few_repeat"),                                  # one customer
+    ("".join(f"u{i},1997-01-0{i % 9 + 1},10\n" for i in range(50)), "predict_problem_few_repeat"),  # nobody repeats
+    ("".join(f"u{i % 30},1997-01-01 1{i % 10}:00:00,10\n" for i in range(90)), "predict_problem_few_repeat"),  # one day
+])
+def test_too_thin_data_is_said_plainly(db, make_file, rows, problem):
+    assert import_file(db, make_file("log.csv", "user_id,order_dt,order_amount\n" + rows)).ok
+    res = P.predict(db, dt.date(1997, 3, 1))
+    assert not res["ok"] and res["problem"] == problem and res["bgnbd"] is None
+
+
+def test_as_of_before_the_first_order(db, make_file):
+    assert import_file(db, make_file("log.csv", "user_id,order_dt,order_amount\nu1,1997-01-01,10\n")).ok
+    res = P.predict(db, dt.date(1996, 12, 1))
+    assert not res["ok"] and res["problem"] == "predict_problem_no_buyers"
+
+
+def test_cli_predict(tmp_path):
+    dbp = tmp_path / "p.duckdb"
+    assert crm("--db", str(dbp), "import", str(FIXTURES / "cdnow_sample.txt"), cwd=tmp_path)[0] == 0
+    code, out, err = crm("--db", str(dbp), "predict", "--as-of", "1997-09-30", "--time-unit", "week", "--horizon", "39",
+                         "--customer", "00004", "--customer", "nobody", "--export", str(tmp_path / "scores.csv"),
+                         "--json", cwd=tmp_path)
+    assert code == 0, err
+    d = json.loads(out)
+    assert set(d["bgnbd"]) == {"r", "alpha", "a", "b"} and set(d["gamma_gamma"]) == {"p", "q", "v"}
+    c = d["customers"][0]
+    assert {"customer", "frequency", "recency", "T", "p_alive", "expected_purchases",
+            "expected_value_per_purchase"} <= set(c)
+    table = pd.read_csv(FIXTURES / "cdnow_lifetimes_reference.csv", dtype={"customer_id": str}).set_index("customer_id")
+    assert c["p_alive"] == pytest.approx(table.loc["00004", "p_alive"], rel=1e-3)
+    assert c["expected_purchases"] == pytest.approx(table.loc["00004", "expected_39"], rel=1e-3)
+    assert d["customers"][1] == {"customer": "nobody", "found": False}
+    a = d["after_as_of"]          # the data go on to 1998-06-30: 39 weeks
+    assert a["periods"] == 39.0
+    assert a["predicted_repeat_purchases"] == pytest.approx(table["expected_39"].sum(), rel=1e-3)
+    assert a["actual_repeat_purchases"] > 0
+    scores = pd.read_csv(tmp_path / "scores.csv", encoding="utf-8-sig")
+    assert len(scores) == 2357 and "p_alive" in scores.columns
+    # too thin: a plain sentence, not a traceback
+    thin = tmp_path / "thin.duckdb"
+    (tmp_path / "t.csv").write_text("user_id,order_dt,order_amount\nu1,1997-01-01,10\n", encoding="utf-8")
+    assert crm("--db", str(thin), "import", str(tmp_path / "t.csv"), cwd=tmp_path)[0] == 0
+    code, out, err = crm("--db", str(thin), "predict", "--json", cwd=tmp_path)
+    assert code == 0 and json.loads(out)["ok"] is False and "repeat buyers" in json.loads(out)["problem"]
