@@ -26,6 +26,8 @@ pages = {
     ui.tr("nav_section_marketing"): [
         st.Page("pages/cohorts.py", title=ui.tr("nav_cohorts"), icon=":material/campaign:", url_path="cohorts"),
         st.Page("pages/campaigns.py", title=ui.tr("nav_campaigns"), icon=":material/science:", url_path="campaigns"),
+        st.Page("pages/predictions.py", title=ui.tr("nav_predictions"), icon=":material/insights:",
+                url_path="predictions"),
         st.Page("pages/members.py", title=ui.tr("nav_members"), icon=":material/sell:", url_path="members"),
     ],
 }

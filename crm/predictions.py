@@ -255,3 +255,61 @@ def after_as_of(db: Database, as_of: dt.date, unit: str, s: pd.DataFrame, params
                                 AND ordered_at >= ?::DATE + INTERVAL 1 DAY)""",
                            [[int(c) for c in s["cust_no"]], as_of]) or 0)
     return {"periods": periods, "predicted_repeat_purchases": predicted, "actual_repeat_purchases": actual}
+
+
+# -- page helpers ------------------------------------------------------------------------------------
+def alive_matrix(params: dict, max_frequency: int, max_T: float, steps: int = 25) -> pd.DataFrame:
+    """The classic P(alive) matrix: for a customer observed max_T time units, P(alive) by frequency
+    (0 … max_frequency) × recency (0 … max_T in `steps` steps). Columns: frequency, recency, p_alive."""
+    f = np.arange(0, max_frequency + 1, dtype=float)
+    rec = np.linspace(0, max_T, steps)
+    ff, rr = np.meshgrid(f, rec, indexing="ij")
+    pa = p_alive(params, ff.ravel(), rr.ravel(), np.full(ff.size, max_T))
+    return pd.DataFrame({"frequency": ff.ravel().astype(int), "recency": rr.ravel(), "p_alive": pa})
+
+
+BACKTEST_SQL = """
+SELECT cust_no, ordered_at::DATE AS d FROM orders
+WHERE is_purchase AND cust_no IN (SELECT unnest(?::INTEGER[])) AND ordered_at >= ?::DATE + INTERVAL 1 DAY
+  AND ordered_at < ?::DATE + INTERVAL 1 DAY
+GROUP BY ALL"""
+
+
+def backtest(db: Database, as_of: dt.date, unit: str = "week", holdout_days: int | None = None) -> dict | None:
+    """Calibrate up to as-of − holdout, predict the holdout, compare with what happened: per period the
+    cumulative repeat purchase days predicted and made (customers seen by the calibration date), per
+    frequency group the mean purchase days predicted and made, and the error of the total. None when
+    the data are too short or too thin for a calibration fit."""
+    first = db.scalar("SELECT min(ordered_at)::DATE FROM orders WHERE is_purchase")
+    if first is None:
+        return None
+    span = (as_of - first).days
+    holdout_days = holdout_days or min(182, span // 3)
+    if holdout_days < 14:
+        return None
+    cal = as_of - dt.timedelta(days=holdout_days)
+    res = predict(db, cal, unit)
+    if not res["ok"]:
+        return {"calibration": cal, "ok": False, "problem": res["problem"]}
+    s = res["summary"]
+    k = UNITS[unit]
+    params = res["bgnbd"].params
+    x, tx, TT = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    made = db.frame(BACKTEST_SQL, [[int(c) for c in s["cust_no"]], cal, as_of])
+    step = 7 if unit == "week" else 1
+    days = list(range(step, holdout_days + 1, step)) or [holdout_days]
+    made_days = (made["d"].map(lambda d: (d - cal).days).to_numpy() if len(made) else np.array([]))
+    curve = pd.DataFrame({
+        "day": [cal + dt.timedelta(days=d) for d in days],
+        "predicted": [float(expected_purchases(params, d / k, x, tx, TT).sum()) for d in days],
+        "actual": [int((made_days <= d).sum()) for d in days]})
+    per_customer = made.groupby("cust_no").size() if len(made) else pd.Series(dtype="int64")
+    s = s.assign(predicted=expected_purchases(params, holdout_days / k, x, tx, TT),
+                 actual=s["cust_no"].map(per_customer).fillna(0).to_numpy())
+    s["group"] = np.minimum(s["frequency"], 7)
+    groups = s.groupby("group").agg(customers=("cust_no", "size"), predicted=("predicted", "mean"),
+                                    actual=("actual", "mean")).reset_index()
+    total_pred, total_act = float(curve["predicted"].iloc[-1]), int(curve["actual"].iloc[-1])
+    return {"calibration": cal, "ok": True, "holdout_days": holdout_days, "curve": curve, "groups": groups,
+            "predicted": total_pred, "actual": total_act,
+            "error": (total_pred - total_act) / total_act if total_act else None, "params": params}

@@ -394,3 +394,15 @@ def contact_list_buttons(cols, name: str, lang: str, key: str) -> None:
     cols[1].download_button(tr("cohortpage_download_txt"), data=lambda: exports.to_txt_bytes(members().iloc[:, 0]),
                             file_name=exports.safe_filename(f"{name}_contact.txt"), mime="text/plain",
                             key=f"{key}_txt", on_click="ignore", width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _predict(data_version: str, as_of, unit: str) -> dict:
+    from . import predictions
+    return predictions.predict(db(), as_of, unit)
+
+
+def prediction(as_of, unit: str = "week") -> dict:
+    """The fitted models and every buyer's scores as of a date, cached by data version (shared by the
+    Predictions page and the member page)."""
+    return _predict(db().data_version(), as_of, unit)

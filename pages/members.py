@@ -90,12 +90,31 @@ def member_view(db, f, lang) -> None:
             for t in remove:
                 tags.remove_from_tag(db, t, cust)
         run(apply)
+    prediction_section(f, name.strip(), lang)
     contact_section(db, name.strip(), lang)
     st.caption(tr("memberpage_orders"))
     orders = detail["orders"]
     if not orders.empty:
         st.dataframe(orders, hide_index=True, width="stretch")
         ui.download_buttons(orders, f"orders_{name.strip()}", key=P + "orders_dl")
+
+
+def prediction_section(f, key: str, lang: str) -> None:
+    """The models' view of this member (Predictions page): P(still a customer), expected purchases,
+    predicted 12-month spend; nothing when the data are too thin for the models."""
+    res = ui.prediction(f.as_of)
+    if not res["ok"]:
+        return
+    s = res["summary"]
+    row = s[s["customer_id"] == key]
+    if row.empty:
+        return
+    r = row.iloc[0]
+    m = st.columns(4)
+    m[0].metric(tr("predict_p_alive"), i18n.fmt_pct(float(r["p_alive"]), lang))
+    m[1].metric(tr("predict_expected_90"), f"{float(r['expected_90d']):.2f}")
+    m[2].metric(tr("predict_expected_365"), f"{float(r['expected_365d']):.2f}")
+    m[3].metric(tr("predict_value_12m"), i18n.fmt_money(float(r["predicted_12m_spend"]), lang))
 
 
 def contact_section(db, key: str, lang: str) -> None:

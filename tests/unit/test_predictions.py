@@ -151,3 +151,15 @@ def test_cli_predict(tmp_path):
     assert crm("--db", str(thin), "import", str(tmp_path / "t.csv"), cwd=tmp_path)[0] == 0
     code, out, err = crm("--db", str(thin), "predict", "--json", cwd=tmp_path)
     assert code == 0 and json.loads(out)["ok"] is False and "repeat buyers" in json.loads(out)["problem"]
+
+
+def test_backtest_on_the_cdnow_sample(cdnow):
+    """Calibrated on 1997-09-30, the 39 weeks after: the same totals as the predict command's check."""
+    bt = P.backtest(cdnow, dt.date(1998, 6, 30), "week", holdout_days=273)
+    assert bt["ok"] and bt["calibration"] == CALIBRATION
+    table = pd.read_csv(FIXTURES / "cdnow_lifetimes_reference.csv")
+    assert bt["predicted"] == pytest.approx(table["expected_39"].sum(), rel=1e-3)
+    assert bt["actual"] == int(bt["groups"].eval("customers * actual").sum().round())
+    assert list(bt["curve"]["actual"]) == sorted(bt["curve"]["actual"])      # cumulative
+    assert bt["error"] == pytest.approx((bt["predicted"] - bt["actual"]) / bt["actual"])
+    assert list(bt["groups"]["group"]) == list(range(8))
