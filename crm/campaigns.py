@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .cohorts import (KeyedError, CohortSpec, _base, _conditions, complete_history, CONTACTED_SQL,
-                      OPTED_OUT_SQL)
+                      OPTED_OUT_SQL, prepare)
 from .db import Database
 from .i18n import fmt_int, fmt_money, fmt_pct, t
 from .levels import LevelRules
@@ -170,7 +170,7 @@ def offer_text(offer: tuple[Decimal, Decimal] | None) -> str | None:
 # -- planning a split ---------------------------------------------------------------------------------
 def _members_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules, thresholds: LifecycleThresholds,
                  fast: bool) -> tuple[str, list]:
-    """The cohort's members with their stratum (level code, stage number)."""
+    """The cohort's members with their stratum (level code, stage number). Call `prepare` first."""
     base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), ids=False)
     where, wparams = _conditions(spec, as_of, fast)
     return (f"{base}\nSELECT cust_no, coalesce(level_code, -1) AS level_code, coalesce(stage_no, -1) AS stage_no "
@@ -183,6 +183,7 @@ def left_out(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules |
     contacted} (contacted: in the contacted group of a campaign started in the last
     `spec.not_contacted_days` days, and not opted out)."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
+    prepare(db, spec, as_of)
     fast = complete_history(db, as_of)
     base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), ids=False)
     where, wparams = _conditions(spec.with_(not_contacted_days=None), as_of, fast, optouts=False)
@@ -241,6 +242,7 @@ def base_rate(db: Database, spec: CohortSpec, as_of: dt.date, window: int, rules
     date, and the share of those members who bought in the `window` days that followed. Returns
     (rate, members then, assumed) — assumed (ASSUMED_BASE_RATE) when that earlier cohort is empty."""
     then = as_of - dt.timedelta(days=window)
+    prepare(db, spec, then)
     sql, params = _members_sql(spec, then, rules, thresholds, fast=False)
     row = db.query(f"""WITH m AS ({sql})
         SELECT count(*), count(*) FILTER (WHERE cust_no IN (
@@ -260,6 +262,7 @@ def plan(db: Database, spec: CohortSpec, as_of: dt.date, holdout: float = DEFAUL
     split could detect and, when that is large, a suggested larger holdout share."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
     _check_share(holdout)
+    prepare(db, spec, as_of)
     sql, params = _members_sql(spec, as_of, rules, thresholds, complete_history(db, as_of))
     members = int(db.scalar(f"SELECT count(*) FROM ({sql})", params) or 0)
     n_hold = holdout_size(members, holdout)
@@ -316,12 +319,12 @@ def create(db: Database, name: str, spec: CohortSpec, as_of: dt.date, *, holdout
     parsed = parse_offer(offer)
     start = start or (as_of + dt.timedelta(days=1))
     seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy % (2 ** 31))
+    gone = left_out(db, spec, as_of, rules, thresholds)      # (also prepares the cohort's inputs)
     sql, params = _members_sql(spec, as_of, rules, thresholds, complete_history(db, as_of))
     got = db.frame(sql, params)
     cust = got["cust_no"].to_numpy(dtype=np.int64)
     strata = (got["level_code"].to_numpy(dtype=np.int64) * 10 + got["stage_no"].to_numpy(dtype=np.int64))
     hold = split(cust, strata, holdout, seed)
-    gone = left_out(db, spec, as_of, rules, thresholds)
     frame = pd.DataFrame({"cust_no": cust, "hold": hold, "level": strata // 10, "stage": strata % 10})
     with db.write() as cur:
         if cur.execute("SELECT count(*) FROM campaigns WHERE name = ?", [name]).fetchall()[0][0]:

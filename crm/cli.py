@@ -114,6 +114,10 @@ def _cohort_args(p: argparse.ArgumentParser) -> None:
                    help="leave out members contacted by a campaign that started in the D days up to the as-of date")
     p.add_argument("--birthday-within", dest="birthday_within_days", metavar="N",
                    help="birthday (from a member export) in the next N days")
+    p.add_argument("--p-alive-min", dest="p_alive_min", metavar="P", help="probability still a customer at least P (0–1)")
+    p.add_argument("--p-alive-max", dest="p_alive_max", metavar="P", help="probability still a customer below P (0–1)")
+    p.add_argument("--predicted-spend-min", dest="predicted_spend_min", metavar="X",
+                   help="predicted 12-month spend at least X")
     p.add_argument("--preset", help="start from a preset: " + ", ".join(PRESETS))
     p.add_argument("--k", type=float, default=2.0, help="dormant preset: multiple of the usage cycle (default 2)")
     p.add_argument("--saved", metavar="NAME", help="start from a saved cohort")
@@ -269,7 +273,8 @@ def _summary(db, as_of, start, as_json, lang) -> int:
 # -- cohorts and tags ------------------------------------------------------------------------------
 _SPEC_ARGS = ("days_min", "days_max", "stages", "purchases_min", "purchases_max", "spend_min", "spend_max",
               "aov_min", "aov_max", "levels", "provinces", "first_from", "first_to", "item_contains", "tags_any",
-              "tags_none", "not_contacted_days", "birthday_within_days")
+              "tags_none", "not_contacted_days", "birthday_within_days", "p_alive_min", "p_alive_max",
+              "predicted_spend_min")
 
 
 def _export_ext(path, lang) -> str | None:
@@ -395,7 +400,8 @@ def _tags(db, args, as_of, lang) -> int:
         return 0
     as_of, rules, thresholds, spec = _cohort_context(db, args, as_of)
     unfiltered = spec.is_empty() and not args.preset and not args.saved
-    from .cohorts import complete_history
+    from .cohorts import complete_history, prepare
+    prepare(db, spec, as_of)
     sql, params = members_sql(spec, as_of, rules, thresholds, fast=complete_history(db, as_of))
     if cmd == "add":
         members = db.scalar(f"SELECT count(*) FROM ({sql}) s", params)

@@ -63,7 +63,8 @@ class KeyedError(ValueError):
 # -- the definition --------------------------------------------------------------------------------
 _INT_FIELDS = ("days_min", "days_max", "purchases_min", "purchases_max", "not_contacted_days",
                "birthday_within_days")
-_MONEY_FIELDS = ("spend_min", "spend_max", "aov_min", "aov_max")
+_MONEY_FIELDS = ("spend_min", "spend_max", "aov_min", "aov_max", "p_alive_min", "p_alive_max", "predicted_spend_min")
+SCORE_FIELDS = ("p_alive_min", "p_alive_max", "predicted_spend_min")   # read crm/predictions' scores
 _DATE_FIELDS = ("first_from", "first_to")
 _TEXT_TUPLES = ("stages", "provinces", "tags_any", "tags_none")
 
@@ -139,6 +140,9 @@ class CohortSpec:
     tags_none: tuple[str, ...] = ()
     not_contacted_days: int | None = None  # leave out members contacted in the last D days
     birthday_within_days: int | None = None  # birthday (member export) in the next N days
+    p_alive_min: Decimal | None = None     # probability still a customer (BG/NBD), 0–1: at least
+    p_alive_max: Decimal | None = None     # … below
+    predicted_spend_min: Decimal | None = None  # predicted 12-month spend (BG/NBD × Gamma-Gamma) at least
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -173,12 +177,20 @@ class CohortSpec:
             v = getattr(self, name)
             if v is not None and v < 0:
                 problems.append(KeyedError("cohorts_error_negative", field=name))
+        for name in ("p_alive_min", "p_alive_max"):
+            v = getattr(self, name)
+            if v is not None and v > 1:
+                problems.append(KeyedError("cohorts_error_probability", field=name))
         for lo, hi in (("days_min", "days_max"), ("purchases_min", "purchases_max"), ("spend_min", "spend_max"),
                        ("aov_min", "aov_max"), ("first_from", "first_to")):
             a, b = getattr(self, lo), getattr(self, hi)
             if a is not None and b is not None and a > b:
                 problems.append(KeyedError("cohorts_error_min_max", low=lo, high=hi))
         return problems
+
+    def needs_scores(self) -> bool:
+        """A condition on the predictions: their scores must exist for the as-of date first."""
+        return any(getattr(self, f) is not None for f in SCORE_FIELDS)
 
     def is_empty(self) -> bool:
         """True when no condition is set (the cohort is every buyer). The placeholder
@@ -256,6 +268,12 @@ def describe(spec: CohortSpec, lang: str) -> list[str]:
         out.append(t("cohorts_desc_tags_none", lang, values=sep.join(spec.tags_none)))
     if spec.birthday_within_days is not None:
         out.append(t("cohorts_desc_birthday", lang, days=spec.birthday_within_days))
+    if spec.p_alive_min is not None:
+        out.append(t("cohorts_desc_p_alive_min", lang, value=f"{float(spec.p_alive_min) * 100:.0f}%"))
+    if spec.p_alive_max is not None:
+        out.append(t("cohorts_desc_p_alive_max", lang, value=f"{float(spec.p_alive_max) * 100:.0f}%"))
+    if spec.predicted_spend_min is not None:
+        out.append(t("cohorts_desc_predicted_spend_min", lang, value=money(spec.predicted_spend_min)))
     if spec.not_contacted_days is not None:
         out.append(t("cohorts_desc_not_contacted", lang, days=spec.not_contacted_days))
     if not out:
@@ -313,6 +331,15 @@ WITH facts AS (
            s.member_level, s.member_province{spends}
     FROM customer_stats s
 )"""
+
+
+def prepare(db: Database, spec: CohortSpec, as_of: dt.date) -> dict | None:
+    """What a cohort's conditions read besides the orders: the predictions' scores for the as-of date
+    (built once per data version and date). Returns the fit's {ok, problem} when the spec uses them."""
+    if spec.needs_scores():
+        from .predictions import ensure_scores
+        return ensure_scores(db, as_of)
+    return None
 
 
 def complete_history(db: Database, as_of: dt.date) -> bool:
@@ -417,6 +444,13 @@ def _conditions(spec: CohortSpec, as_of: dt.date, fast: bool = False, optouts: b
             "WHERE list_contains(?::VARCHAR[], tg.name))", list(spec.tags_none))
     if spec.birthday_within_days is not None:
         add(BIRTHDAY_SQL, as_of, spec.birthday_within_days)
+    if spec.p_alive_min is not None:
+        add("cust_no IN (SELECT cust_no FROM prediction_scores WHERE p_alive >= ?::DOUBLE)", spec.p_alive_min)
+    if spec.p_alive_max is not None:
+        add("cust_no IN (SELECT cust_no FROM prediction_scores WHERE p_alive < ?::DOUBLE)", spec.p_alive_max)
+    if spec.predicted_spend_min is not None:
+        add("cust_no IN (SELECT cust_no FROM prediction_scores WHERE predicted_12m_spend >= ?::DOUBLE)",
+            spec.predicted_spend_min)
     if spec.not_contacted_days is not None:
         add(CONTACTED_SQL, as_of, spec.not_contacted_days, as_of)
     if optouts:
@@ -514,6 +548,7 @@ def evaluate(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules |
     value in cents, [(cents, purchases)], from the same pass (`crm.coupons.stats_from_counts` sizes
     coupons from it, exactly as `coupons.order_values` would with `members_sql`)."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
+    prepare(db, spec, as_of)
     fast = complete_history(db, as_of)
     # see EVALUATE_SQL: scan customer_stats per part rather than materialise — unless a condition is
     # a sub-query over orders or tags, which would then run once per part
@@ -586,7 +621,7 @@ def report(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules | N
 
 # -- the member list (target list) -----------------------------------------------------------------
 LIST_COLUMNS = ("name", "level", "last_purchase", "purchases", "spend", "aov", "days_since_last", "stage", "tags",
-                "province", "phone", "receiver", "address", "offer")
+                "province", "phone", "receiver", "address", "offer", "p_alive", "predicted_spend", "suggested_item")
 CONTACT_COLUMNS = ("phone", "receiver", "address")
 DEFAULT_COLUMNS = ("name", "level", "last_purchase", "purchases", "spend", "aov", "days_since_last", "stage", "tags",
                    "province")
@@ -648,7 +683,7 @@ def mask_address(v) -> str | None:
 # The members in order (and the limit) first, then names and tags for just those rows.
 LIST_SQL = """{cohort},
 top AS (SELECT * FROM sel ORDER BY spend DESC, cust_no {limit})
-SELECT c.customer_id, s.level_code, strftime(s.last_purchase_at, '%Y-%m-%d') AS last_purchase, s.purchases,
+SELECT s.cust_no, c.customer_id, s.level_code, strftime(s.last_purchase_at, '%Y-%m-%d') AS last_purchase, s.purchases,
        s.spend::DOUBLE AS spend, s.aov, s.days_since_last, s.stage, s.province, {contacts}, tg.tags
 FROM top s
 JOIN customers c ON c.cust_no = s.cust_no
@@ -674,6 +709,7 @@ def member_list(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRule
             if c not in LIST_COLUMNS:
                 raise KeyedError("cohorts_error_column", value=c, valid=", ".join(LIST_COLUMNS))
     contacts = any(c in CONTACT_COLUMNS for c in cols)
+    prepare(db, spec, as_of)
     sql, params = cohort_sql(spec, as_of, rules, thresholds, extra=True, contacts=contacts,
                              fast=complete_history(db, as_of), ids=False)
     lim = ""
@@ -700,6 +736,13 @@ def member_list(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRule
             out[header] = raw["tags"].fillna("")
         elif c == "offer":
             out[header] = offer or ""
+        elif c in ("p_alive", "predicted_spend"):
+            scores = _scores(db, as_of, list(raw["cust_no"]))
+            out[header] = [scores.get(int(n), (None, None))[0 if c == "p_alive" else 1] for n in raw["cust_no"]]
+        elif c == "suggested_item":
+            from .recommend import suggestions
+            picks = suggestions(db, [int(n) for n in raw["cust_no"]])
+            out[header] = [picks.get(int(n), "") for n in raw["cust_no"]]
         elif c == "phone":
             out[header] = raw["phone"] if include_contacts else [mask_phone(v) for v in raw["phone"]]
         elif c == "receiver":
@@ -711,8 +754,17 @@ def member_list(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRule
     return out.reset_index(drop=True)
 
 
+def _scores(db: Database, as_of: dt.date, cust_nos: list) -> dict[int, tuple]:
+    """cust_no → (P(alive) rounded to 4 places, predicted 12-month spend rounded to cents)."""
+    from .predictions import ensure_scores
+    ensure_scores(db, as_of)
+    rows = db.query("SELECT cust_no, round(p_alive, 4), round(predicted_12m_spend, 2) FROM prediction_scores "
+                    "WHERE cust_no IN (SELECT unnest(?::INTEGER[]))", [[int(n) for n in cust_nos]])
+    return {int(n): (a, v) for n, a, v in rows}
+
+
 # -- presets ---------------------------------------------------------------------------------------
-PRESETS = ("dormant", "sleeping_high_value", "one_time_30_90", "vip_quiet")
+PRESETS = ("dormant", "sleeping_high_value", "one_time_30_90", "vip_quiet", "valuable_slipping")
 FALLBACK_CYCLE_DAYS = 90
 
 
@@ -742,7 +794,8 @@ def presets(db: Database, as_of: dt.date, rules: LevelRules | None = None,
     - dormant: days since last purchase > k × the usage cycle median (fallback 90 days × k);
     - sleeping_high_value: stage silent or sleeping and spend ≥ P75 of buyers' spend;
     - one_time_30_90: exactly one purchase, 30–90 days ago;
-    - vip_quiet: level VIP or Supreme VIP (3–4) and days since last purchase > the usage cycle median."""
+    - vip_quiet: level VIP or Supreme VIP (3–4) and days since last purchase > the usage cycle median;
+    - valuable_slipping: spend ≥ P75 of buyers' spend and probability still a customer (BG/NBD) below 50 %."""
     if k is None or not math.isfinite(float(k)) or float(k) <= 0:
         raise KeyedError("cohorts_error_k", value=k)
     b = basis or preset_basis(db, as_of, rules)
@@ -752,6 +805,7 @@ def presets(db: Database, as_of: dt.date, rules: LevelRules | None = None,
         "sleeping_high_value": CohortSpec(stages=("silent", "sleeping"), spend_min=b["spend_p75"]),
         "one_time_30_90": CohortSpec(purchases_min=1, purchases_max=1, days_min=30, days_max=90),
         "vip_quiet": CohortSpec(levels=(3, 4), days_min=math.floor(cycle) + 1),
+        "valuable_slipping": CohortSpec(spend_min=b["spend_p75"], p_alive_max=Decimal("0.5")),
     }
 
 

@@ -313,3 +313,28 @@ def backtest(db: Database, as_of: dt.date, unit: str = "week", holdout_days: int
     return {"calibration": cal, "ok": True, "holdout_days": holdout_days, "curve": curve, "groups": groups,
             "predicted": total_pred, "actual": total_act,
             "error": (total_pred - total_act) / total_act if total_act else None, "params": params}
+
+
+# -- scores for cohorts and target lists --------------------------------------------------------------
+def ensure_scores(db: Database, as_of: dt.date) -> dict:
+    """Every buyer's scores as of a date (weeks) in the table prediction_scores (cust_no, p_alive,
+    expected_365d, predicted_12m_spend), rebuilt when the data or the date changed since. Returns
+    {ok, problem} of the fit: with a problem the table is empty (a cohort condition on it gives no one,
+    and says why)."""
+    key = f"{db.data_version()}|{as_of.isoformat()}"
+    if db.get_setting("scores_version") == key and db.query(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = 'prediction_scores'"):
+        return {"ok": db.get_setting("scores_problem") in (None, ""), "problem": db.get_setting("scores_problem") or None}
+    res = predict(db, as_of, "week")
+    frame = (res["summary"][["cust_no", "p_alive", "expected_365d", "predicted_12m_spend"]] if res["ok"]
+             else pd.DataFrame({"cust_no": [], "p_alive": [], "expected_365d": [], "predicted_12m_spend": []}))
+    with db.write() as cur:
+        cur.register("scores_df", frame)
+        cur.execute("""CREATE OR REPLACE TABLE prediction_scores AS
+                       SELECT cust_no::INTEGER AS cust_no, p_alive::DOUBLE AS p_alive,
+                              expected_365d::DOUBLE AS expected_365d,
+                              predicted_12m_spend::DOUBLE AS predicted_12m_spend FROM scores_df""")
+        cur.unregister("scores_df")
+        cur.execute("INSERT OR REPLACE INTO settings VALUES ('scores_version', ?)", [key])
+        cur.execute("INSERT OR REPLACE INTO settings VALUES ('scores_problem', ?)", [res["problem"] or ""])
+    return {"ok": res["ok"], "problem": res["problem"]}

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from crm import campaigns, cohorts, coupons, exports, i18n, tags, ui
+from crm import campaigns, cohorts, coupons, exports, i18n, predictions, recommend, tags, ui
 from crm.charts import cohorts as cohort_charts
 from crm.charts import coupons as coupon_charts
 from crm.cohorts import CohortSpec, KeyedError
@@ -20,8 +20,9 @@ FIELDS = {  # widget → CohortSpec field
     "spend_min": None, "spend_max": None, "aov_min": None, "aov_max": None,
     "stages": [], "levels": [], "provinces": [], "tags_any": [], "tags_none": [],
     "item_contains": "", "first_from": None, "first_to": None, "not_contacted_days": None,
-    "birthday_within_days": None,
+    "birthday_within_days": None, "p_alive_max": None, "predicted_spend_min": None,
 }
+PERCENT = ("p_alive_max",)   # shown in %, kept as a probability
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -69,7 +70,9 @@ def apply_spec(spec: CohortSpec) -> None:
         v = getattr(spec, name)
         if isinstance(empty, list):
             v = list(v)
-        elif name in ("spend_min", "spend_max", "aov_min", "aov_max") and v is not None:
+        elif name in PERCENT and v is not None:
+            v = float(v) * 100
+        elif name in ("spend_min", "spend_max", "aov_min", "aov_max", "predicted_spend_min") and v is not None:
             v = float(v)
         elif name == "item_contains":
             v = v or ""
@@ -79,6 +82,9 @@ def apply_spec(spec: CohortSpec) -> None:
 def spec_from_widgets() -> CohortSpec:
     values = {name: st.session_state.get(P + name, empty) for name, empty in FIELDS.items()}
     values["item_contains"] = (values["item_contains"] or "").strip() or None
+    for name in PERCENT:
+        if values[name] is not None:
+            values[name] = round(values[name] / 100, 4)
     return CohortSpec.from_dict(values)
 
 
@@ -147,6 +153,11 @@ def filters_form(db, lang) -> None:
                           help=tr("cohortpage_not_contacted_help"))
         c[1].number_input(tr("cohortpage_birthday"), min_value=0, max_value=60, step=1, value=None,
                           key=P + "birthday_within_days", help=tr("cohortpage_birthday_help"))
+        c = st.columns(2)
+        c[0].number_input(tr("cohortpage_p_alive_max"), min_value=0.0, max_value=100.0, step=5.0, value=None,
+                          key=P + "p_alive_max", help=tr("cohortpage_p_alive_help"))
+        c[1].number_input(tr("cohortpage_predicted_spend_min"), min_value=0.0, step=50.0, value=None,
+                          key=P + "predicted_spend_min", help=tr("cohortpage_p_alive_help"))
         if st.button(tr("cohortpage_clear"), key=P + "clear"):
             apply_spec(CohortSpec())
             st.session_state[P + "name"] = ""
@@ -185,6 +196,29 @@ def summary_section(e: dict, spec: CohortSpec, gone: dict, lang: str) -> None:
             tr("cohorts_col_days_since_last"): sample["days_since_last"],
         })
         st.dataframe(show, hide_index=True, width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_likes(data_version: str, spec: CohortSpec, as_of: dt.date, rules, thresholds) -> pd.DataFrame:
+    db = ui.db()
+    return recommend.cohort_likes(db, cohorts.members_sql(spec, as_of, rules, thresholds,
+                                                          fast=cohorts.complete_history(db, as_of)))
+
+
+def likes_section(db, spec, e, f, thresholds, lang) -> None:
+    """What this cohort likes: the items its members bought most over the shop's rate."""
+    if e["empty"]:
+        return
+    likes = cached_likes(db.data_version(), spec, f.as_of, f.rules, thresholds)
+    if likes.empty:
+        return
+    with st.expander(tr("cohortpage_likes"), icon=":material/favorite:"):
+        st.caption(tr("cohortpage_likes_caption"))
+        st.dataframe(pd.DataFrame({
+            tr("cohortpage_likes_item"): likes["item"], tr("cohortpage_likes_members"): likes["members"],
+            tr("cohortpage_likes_share"): [i18n.fmt_pct(v, lang) for v in likes["share"]],
+            tr("cohortpage_likes_shop"): [i18n.fmt_pct(v, lang) for v in likes["shop_share"]],
+            tr("cohortpage_likes_lift"): [f"{v:.2f}×" for v in likes["lift"]]}), hide_index=True, width="stretch")
 
 
 def save_section(db, spec: CohortSpec) -> None:
@@ -448,7 +482,12 @@ def page() -> None:
         return
     e = cached_evaluate(db.data_version(), spec, f.as_of, f.rules, thresholds)
     gone = cached_left_out(db.data_version(), spec, f.as_of, f.rules, thresholds)
+    if spec.needs_scores():
+        fit = cohorts.prepare(db, spec, f.as_of)
+        if not fit["ok"]:
+            st.warning(tr(fit["problem"], n=predictions.MIN_REPEAT))
     summary_section(e, spec, gone, lang)
+    likes_section(db, spec, e, f, thresholds, lang)
     save_section(db, spec)
     st.divider()
     offer = coupon_section(db, spec, e, f, thresholds, lang)

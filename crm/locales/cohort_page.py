@@ -102,6 +102,16 @@ ZH = {
     "cohortpage_campaign_offer": "优惠：{offer}（上面优惠券测算里选中的）",
     "cohortpage_campaign_create": "建活动并生成触达名单（{n} 人）",
     "cohortpage_campaign_open": "查看活动",
+    "cohortpage_p_alive_max": "仍是客户的概率低于（%）",
+    "cohortpage_predicted_spend_min": "预测未来 12 个月消费至少（¥）",
+    "cohortpage_p_alive_help": "来自“预测”页的 BG/NBD 与 Gamma-Gamma 模型（按截止日拟合）",
+    "cohortpage_likes": "这群人喜欢什么",
+    "cohortpage_likes_caption": "人群里买过的比例相对全店买过的比例（提升 > 1 表示这群人更偏爱）。消息里可以直接点名这些商品。",
+    "cohortpage_likes_item": "商品",
+    "cohortpage_likes_members": "人群中买过的人",
+    "cohortpage_likes_share": "人群中占比",
+    "cohortpage_likes_shop": "全店占比",
+    "cohortpage_likes_lift": "提升",
 }
 
 EN = {
@@ -206,4 +216,14 @@ EN = {
     "cohortpage_campaign_offer": "Offer: {offer} (the one picked in the coupon sizing above)",
     "cohortpage_campaign_create": "Create the campaign and its contact list ({n})",
     "cohortpage_campaign_open": "Open the campaign",
+    "cohortpage_p_alive_max": "P(still a customer) below (%)",
+    "cohortpage_predicted_spend_min": "Predicted 12-month spend at least (¥)",
+    "cohortpage_p_alive_help": "from the BG/NBD and Gamma-Gamma models of the Predictions page (fitted as of the as-of date)",
+    "cohortpage_likes": "What this cohort likes",
+    "cohortpage_likes_caption": "The share of the cohort who bought an item against the shop's share (a lift above 1: this cohort likes it more). A message can name these items.",
+    "cohortpage_likes_item": "Item",
+    "cohortpage_likes_members": "Members who bought it",
+    "cohortpage_likes_share": "Share of the cohort",
+    "cohortpage_likes_shop": "Share of the shop",
+    "cohortpage_likes_lift": "Lift",
 }

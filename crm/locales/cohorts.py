@@ -100,6 +100,15 @@ ZH = {
     # exports
     "export_error_extension": "只能导出为 {valid}，不支持 .{ext}",
     "export_txt_help": "TXT：每行一个买家会员名，可直接导入平台的营销工具。",
+    "cohorts_desc_p_alive_min": "仍是客户的概率 ≥ {value}",
+    "cohorts_desc_p_alive_max": "仍是客户的概率 < {value}",
+    "cohorts_desc_predicted_spend_min": "预测未来 12 个月消费 ≥ {value}",
+    "cohorts_error_probability": "“{field}”是概率，应在 0 到 1 之间（如 0.3 表示 30%）。",
+    "cohorts_col_p_alive": "仍是客户的概率",
+    "cohorts_col_predicted_spend": "预测12个月消费",
+    "cohorts_col_suggested_item": "推荐商品",
+    "cohorts_preset_valuable_slipping": "高价值但正在流失",
+    "cohorts_preset_valuable_slipping_help": "累计消费在前 25%（≥ ¥{spend}），但按模型仍是客户的概率已低于 50%。",
 }
 
 EN = {
@@ -195,4 +204,13 @@ EN = {
     "tags_error_unknown": "There is no tag named “{name}”.",
     "export_error_extension": "Target lists export as {valid}, not .{ext}",
     "export_txt_help": "TXT: one buyer name per line, ready for the platform's marketing tools.",
+    "cohorts_desc_p_alive_min": "probability still a customer ≥ {value}",
+    "cohorts_desc_p_alive_max": "probability still a customer < {value}",
+    "cohorts_desc_predicted_spend_min": "predicted 12-month spend ≥ {value}",
+    "cohorts_error_probability": "“{field}” is a probability between 0 and 1 (0.3 for 30%).",
+    "cohorts_col_p_alive": "P(still a customer)",
+    "cohorts_col_predicted_spend": "Predicted 12-month spend",
+    "cohorts_col_suggested_item": "Suggested item",
+    "cohorts_preset_valuable_slipping": "Valuable and slipping away",
+    "cohorts_preset_valuable_slipping_help": "Spend in the top 25% (≥ ¥{spend}) but, by the model, below a 50% chance of still being a customer.",
 }

@@ -163,3 +163,29 @@ def test_backtest_on_the_cdnow_sample(cdnow):
     assert list(bt["curve"]["actual"]) == sorted(bt["curve"]["actual"])      # cumulative
     assert bt["error"] == pytest.approx((bt["predicted"] - bt["actual"]) / bt["actual"])
     assert list(bt["groups"]["group"]) == list(range(8))
+
+
+def test_cohort_conditions_equal_a_filter_over_the_exported_scores(cdnow, tmp_path):
+    from crm.cohorts import CohortSpec, member_list, presets
+    as_of = dt.date(1998, 6, 30)
+    res = P.predict(cdnow, as_of, "week")
+    s = res["summary"].set_index("customer_id")
+    names = lambda spec: set(member_list(cdnow, spec, as_of, lang="en", columns=["name"]).iloc[:, 0])  # noqa: E731
+    assert names(CohortSpec(p_alive_max="0.3")) == set(s.index[s["p_alive"] < 0.3])
+    assert names(CohortSpec(p_alive_min="0.8")) == set(s.index[s["p_alive"] >= 0.8])
+    assert names(CohortSpec(predicted_spend_min=100)) == set(s.index[s["predicted_12m_spend"] >= 100])
+    slipping = presets(cdnow, as_of)["valuable_slipping"]
+    spend = dict(cdnow.query("SELECT c.customer_id, s.spend FROM customer_stats s JOIN customers c USING (cust_no)"))
+    assert names(slipping) == {k for k in s.index[s["p_alive"] < 0.5] if spend[k] >= slipping.spend_min}
+    df = member_list(cdnow, CohortSpec(p_alive_max="0.3"), as_of, lang="en",
+                     columns=["name", "p_alive", "predicted_spend"])
+    got = dict(zip(df.iloc[:, 0], df.iloc[:, 1]))
+    for k in list(got)[:50]:
+        assert got[k] == pytest.approx(s.loc[k, "p_alive"], abs=1e-4)
+
+
+def test_scores_follow_the_as_of_date(cdnow):
+    from crm.cohorts import CohortSpec, member_list
+    early = set(member_list(cdnow, CohortSpec(p_alive_max="0.3"), CALIBRATION, lang="en", columns=["name"]).iloc[:, 0])
+    s = P.predict(cdnow, CALIBRATION, "week")["summary"].set_index("customer_id")
+    assert early == set(s.index[s["p_alive"] < 0.3])
