@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -55,11 +56,15 @@ def run(db, args, lang, date) -> int:
                 out["customers"].append({"customer": key, "found": False})
                 continue
             r = by_key.loc[k]
+            wait = P.next_purchase_in(res["bgnbd"].params, r["frequency"], r["recency"], r["T"],
+                                      3 * 365 / P.UNITS[args.unit])[0]
             out["customers"].append({
                 "customer": k, "found": True, "frequency": int(r["frequency"]), "recency": _num(r["recency"]),
                 "T": _num(r["T"]), "p_alive": _num(r["p_alive"]), "expected_purchases": _num(r["expected_purchases"]),
                 "expected_value_per_purchase": _num(r["expected_value"]),
-                "predicted_12m_spend": _num(r["predicted_12m_spend"], 2)})
+                "predicted_12m_spend": _num(r["predicted_12m_spend"], 2),
+                "expected_next_purchase": None if wait != wait else
+                (as_of + dt.timedelta(days=float(wait) * P.UNITS[args.unit])).isoformat()})
         after = P.after_as_of(db, as_of, args.unit, s, res["bgnbd"].params)
         if after:
             out["after_as_of"] = {k: _num(v) if isinstance(v, float) else v for k, v in after.items()}

@@ -338,3 +338,17 @@ def ensure_scores(db: Database, as_of: dt.date) -> dict:
         cur.execute("INSERT OR REPLACE INTO settings VALUES ('scores_version', ?)", [key])
         cur.execute("INSERT OR REPLACE INTO settings VALUES ('scores_problem', ?)", [res["problem"] or ""])
     return {"ok": res["ok"], "problem": res["problem"]}
+
+
+def next_purchase_in(params: dict, frequency, recency, T, max_t: float) -> np.ndarray:
+    """Time units until the expected number of purchases reaches one (the expected date of the next
+    purchase, as-of + this); NaN when it does not within `max_t` (likely gone, or very slow)."""
+    x, tx, TT = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (frequency, recency, T))
+    lo, hi = np.zeros(len(x)), np.full(len(x), float(max_t))
+    reach = expected_purchases(params, max_t, x, tx, TT) >= 1
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        up = expected_purchases(params, mid, x, tx, TT) >= 1
+        hi = np.where(up, mid, hi)
+        lo = np.where(up, lo, mid)
+    return np.where(reach, hi, np.nan)

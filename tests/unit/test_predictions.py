@@ -189,3 +189,15 @@ def test_scores_follow_the_as_of_date(cdnow):
     early = set(member_list(cdnow, CohortSpec(p_alive_max="0.3"), CALIBRATION, lang="en", columns=["name"]).iloc[:, 0])
     s = P.predict(cdnow, CALIBRATION, "week")["summary"].set_index("customer_id")
     assert early == set(s.index[s["p_alive"] < 0.3])
+
+
+def test_expected_next_purchase(cdnow):
+    res = P.predict(cdnow, CALIBRATION, "week")
+    s = res["summary"]
+    wait = P.next_purchase_in(res["bgnbd"].params, s["frequency"], s["recency"], s["T"], 156)
+    ok = ~np.isnan(wait)
+    # at that time the expected purchases reach one; customers who never get there within 3 years are NaN
+    got = P.expected_purchases(res["bgnbd"].params, wait[ok], s["frequency"][ok], s["recency"][ok], s["T"][ok])
+    np.testing.assert_allclose(got, 1.0, rtol=1e-6)
+    assert (P.expected_purchases(res["bgnbd"].params, 156, s["frequency"][~ok], s["recency"][~ok],
+                                 s["T"][~ok]) < 1).all()
