@@ -80,15 +80,22 @@ class Fit:
 
 
 def _minimize(f, start: np.ndarray) -> tuple[np.ndarray, float, bool, str]:
-    """Minimise over the logs of the parameters (all positive): Nelder-Mead, then a gradient polish."""
+    """Minimise over the logs of the parameters (all positive). BFGS first (on 200,000 customers
+    ~0.6 s, where Nelder-Mead took ~4 s and, for Gamma-Gamma, wandered off along a ridge to p → ∞);
+    Nelder-Mead when BFGS does not succeed; the better of what succeeded."""
     from scipy.optimize import minimize
     g = lambda z: f(np.exp(z))  # noqa: E731
-    res = minimize(g, np.log(start), method="Nelder-Mead",
-                   options={"maxiter": 20000, "xatol": 1e-10, "fatol": 1e-12})
-    res2 = minimize(g, res.x, method="L-BFGS-B")
-    best = res2 if res2.fun <= res.fun else res
-    ok = bool(np.isfinite(best.fun) and (res.success or res2.success))
-    return np.exp(best.x), float(best.fun), ok, str(best.message)
+    z0 = np.log(start)
+    first = minimize(g, z0, method="BFGS")
+    # "precision loss" at the optimum (a flat likelihood near it) is a converged fit too
+    if not first.success and np.isfinite(first.fun) and np.max(np.abs(first.jac)) < 1e-4:
+        first.success = True
+    tries = [first]
+    if not first.success or not np.isfinite(first.fun):
+        tries.append(minimize(g, z0, method="Nelder-Mead", options={"maxiter": 20000, "xatol": 1e-8, "fatol": 1e-11}))
+    ok = [r for r in tries if np.isfinite(r.fun) and (r.success or r is tries[-1])]
+    best = min(ok or tries, key=lambda r: r.fun if np.isfinite(r.fun) else np.inf)
+    return np.exp(best.x), float(best.fun), bool(np.isfinite(best.fun) and best.success), str(best.message)
 
 
 def fit_bgnbd(frequency, recency, T) -> Fit:
