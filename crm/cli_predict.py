@@ -46,6 +46,14 @@ def run(db, args, lang, date) -> int:
            "ok": res["ok"], "problem": res["problem"] and t(res["problem"], lang, n=P.MIN_REPEAT),
            "bgnbd": P.fmt_params(res["bgnbd"].params) if res["bgnbd"] else None,
            "gamma_gamma": P.fmt_params(res["gamma_gamma"].params) if res["gamma_gamma"] else None}
+    if not res["ok"]:
+        # the usage-cycle estimate instead, labelled as such (median / P80 days between purchase days)
+        from .analysis.timing import usage_cycle
+        from .filters import Filters
+        from .levels import load_rules
+        cycle = usage_cycle(db, Filters(as_of=as_of, rules=load_rules(db)))
+        out["fallback"] = {"method": "usage_cycle", "median_days": cycle.get("median_days"),
+                           "p80_days": cycle.get("p80_days"), "label": t("predict_fallback_label", lang)}
     if res["ok"]:
         out["bgnbd_standard_errors"] = {k: _num(v) for k, v in P.standard_errors(s, res["bgnbd"]).items()}
         out["customers"] = []
@@ -76,6 +84,10 @@ def run(db, args, lang, date) -> int:
     else:
         if not res["ok"]:
             print(out["problem"])
+            f = out["fallback"]
+            if f["median_days"] is not None:
+                print(t("predict_fallback_cycle", lang, median=f"{f['median_days']:.0f}",
+                        p80=f"{f['p80_days']:.0f}" if f["p80_days"] is not None else "—"))
         else:
             print(t("predict_cli_fit", lang, n=fmt_int(res["customers"], lang),
                     **{k: f"{v:.4g}" for k, v in out["bgnbd"].items()}))

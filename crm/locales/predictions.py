@@ -47,6 +47,7 @@ ZH = {
     "predict_error_help": "（预测 − 实际）÷ 实际，回测期结束时的累计复购次数",
     "predict_repeat_cumulative": "累计复购次数",
     "predict_next_purchase": "预计下次购买",
+    "predict_fallback_label": "回购周期估计（不是模型预测）",
     "predict_next_purchase_help": "预计购买次数累计到 1 次的日期；三年内到不了则显示“—”（很可能已流失）",
 }
 
@@ -98,5 +99,6 @@ EN = {
     "predict_error_help": "(predicted − actual) ÷ actual, cumulative repeat purchases at the end of the backtest",
     "predict_repeat_cumulative": "Cumulative repeat purchases",
     "predict_next_purchase": "Expected next purchase",
+    "predict_fallback_label": "usage-cycle estimate (not a model prediction)",
     "predict_next_purchase_help": "the day the expected number of purchases reaches one; “—” when not within three years (most likely gone)",
 }

@@ -150,7 +150,9 @@ def test_cli_predict(tmp_path):
     (tmp_path / "t.csv").write_text("user_id,order_dt,order_amount\nu1,1997-01-01,10\n", encoding="utf-8")
     assert crm("--db", str(thin), "import", str(tmp_path / "t.csv"), cwd=tmp_path)[0] == 0
     code, out, err = crm("--db", str(thin), "predict", "--json", cwd=tmp_path)
-    assert code == 0 and json.loads(out)["ok"] is False and "repeat buyers" in json.loads(out)["problem"]
+    thin_out = json.loads(out)
+    assert code == 0 and thin_out["ok"] is False and "repeat buyers" in thin_out["problem"]
+    assert thin_out["fallback"]["method"] == "usage_cycle" and "not a model" in thin_out["fallback"]["label"]
 
 
 def test_backtest_on_the_cdnow_sample(cdnow):
