@@ -16,11 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
-import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,52 +24,33 @@ sys.path.insert(0, str(ROOT))
 
 from crm import campaigns as C  # noqa: E402
 from crm import cohorts  # noqa: E402
-from crm.db import Database  # noqa: E402
+from bench._shared import bench_copy, timed  # noqa: E402
 from crm.levels import load_rules  # noqa: E402
 from crm.segments import load_thresholds  # noqa: E402
 from crm.summary import default_as_of  # noqa: E402
 
 
-def timed(fn, runs: int = 3) -> tuple[float, object]:
-    out = fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000, out
-
-
 def bench(n: int) -> list[tuple]:
-    src = ROOT / "bench" / "out" / f"bench_{n}.duckdb"
-    if not src.exists():
-        sys.exit(f"{src} is missing: run bench/bench_import.py --orders {n} first")
     rows = []
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "copy.duckdb"
-        shutil.copy(src, path)
-        db = Database(path)
-        try:
-            as_of = default_as_of(db)
-            rules, thresholds = load_rules(db), load_thresholds(db)
-            spec = cohorts.presets(db, as_of, rules, thresholds)["dormant"]
-            ms, p = timed(lambda: C.plan(db, spec, as_of, 0.1, 14, rules, thresholds))
-            rows.append((n, "plan (sizes, left out, base rate, detectable lift)", p["members"], ms))
-            counter = iter(range(1000))
-            ms, made = timed(lambda: C.create(db, f"bench {next(counter)}", spec, as_of, holdout=0.1, seed=1,
-                                              rules=rules, thresholds=thresholds))
-            rows.append((n, "create (stratified holdout, both groups stored)", made["members"], ms))
-            earlier = as_of - dt.timedelta(days=31)
-            past = C.create(db, "bench past", spec, earlier, holdout=0.1, seed=2, start=earlier + dt.timedelta(days=1),
-                            window=14, offer="满99减10", rules=rules, thresholds=thresholds)
-            ms, r = timed(lambda: C.report(db, "bench past"))
-            rows.append((n, "report (window inside the data)", past["members"], ms))
-            ms, _ = timed(lambda: C.daily(db, "bench past"))
-            rows.append((n, "daily cumulative rate", past["members"], ms))
-            print(f"  {n:,} orders: report buyers {r['treatment']['buyers']:,} / {r['holdout']['buyers']:,}, "
-                  f"verdict {r['verdict']}", flush=True)
-        finally:
-            db.close()
+    with bench_copy(n) as db:
+        as_of = default_as_of(db)
+        rules, thresholds = load_rules(db), load_thresholds(db)
+        spec = cohorts.presets(db, as_of, rules, thresholds)["dormant"]
+        ms, p = timed(lambda: C.plan(db, spec, as_of, 0.1, 14, rules, thresholds))
+        rows.append((n, "plan (sizes, left out, base rate, detectable lift)", p["members"], ms))
+        counter = iter(range(1000))
+        ms, made = timed(lambda: C.create(db, f"bench {next(counter)}", spec, as_of, holdout=0.1, seed=1,
+                                          rules=rules, thresholds=thresholds))
+        rows.append((n, "create (stratified holdout, both groups stored)", made["members"], ms))
+        earlier = as_of - dt.timedelta(days=31)
+        past = C.create(db, "bench past", spec, earlier, holdout=0.1, seed=2, start=earlier + dt.timedelta(days=1),
+                        window=14, offer="满99减10", rules=rules, thresholds=thresholds)
+        ms, r = timed(lambda: C.report(db, "bench past"))
+        rows.append((n, "report (window inside the data)", past["members"], ms))
+        ms, _ = timed(lambda: C.daily(db, "bench past"))
+        rows.append((n, "daily cumulative rate", past["members"], ms))
+        print(f"  {n:,} orders: report buyers {r['treatment']['buyers']:,} / {r['holdout']['buyers']:,}, "
+              f"verdict {r['verdict']}", flush=True)
     return rows
 
 

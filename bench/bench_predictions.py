@@ -11,10 +11,7 @@ and suggested items for 200,000 members. Prints one table.
 from __future__ import annotations
 
 import argparse
-import shutil
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,18 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from crm import predictions as P  # noqa: E402
 from crm import recommend as R  # noqa: E402
-from crm.db import Database  # noqa: E402
+from bench._shared import bench_copy, timed  # noqa: E402
 from crm.summary import default_as_of  # noqa: E402
-
-
-def timed(fn, runs: int = 3):
-    out = fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000, out
 
 
 def score(params: dict, gg: dict, s: pd.DataFrame) -> None:
@@ -53,42 +40,33 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=1_000_000)
     args = ap.parse_args()
-    src = ROOT / "bench" / "out" / f"bench_{args.orders}.duckdb"
-    if not src.exists():
-        sys.exit(f"{src} is missing: run bench/bench_import.py --orders {args.orders} first")
     rows = []
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "copy.duckdb"
-        shutil.copy(src, path)
-        db = Database(path)
-        try:
-            as_of = default_as_of(db)
-            ms, s = timed(lambda: P.summary(db, as_of, "week"))
-            rows.append(("per-customer summary (DuckDB)", len(s), ms))
-            sample = s.sample(n=min(200_000, len(s)), random_state=1)
-            ms, bg = timed(lambda: P.fit_bgnbd(sample["frequency"], sample["recency"], sample["T"]))
-            rows.append(("BG/NBD fit", len(sample), ms))
-            ms, gg = timed(lambda: P.fit_gamma_gamma(sample["frequency"], sample["monetary_value"]))
-            rows.append(("Gamma-Gamma fit", int((sample["frequency"] > 0).sum()), ms))
-            ms, _ = timed(lambda: P.fit_bgnbd(s["frequency"], s["recency"], s["T"]))
-            rows.append(("BG/NBD fit, every buyer", len(s), ms))
-            big = pd.concat([s] * int(np.ceil(1_000_000 / len(s))), ignore_index=True).head(1_000_000)
-            ms, _ = timed(lambda: score(bg.params, gg.params, big))
-            rows.append(("scores (P(alive), 30/90/365-day purchases, value, 12-month spend)", len(big), ms))
-            ms, _ = timed(lambda: P.predict(db, as_of, "week"), runs=1)
-            rows.append(("predict: summary + both fits + scores, every buyer", len(s), ms))
-            t = time.perf_counter()
-            P.ensure_scores(db, as_of)
-            rows.append(("scores table for cohort conditions (first build)", len(s), (time.perf_counter() - t) * 1000))
-            t = time.perf_counter()
-            R.ensure(db)
-            rows.append(("co-purchase rules (first build)", int(db.scalar("SELECT count(*) FROM reco_rules")),
-                         (time.perf_counter() - t) * 1000))
-            members = [int(c) for c in s["cust_no"].head(200_000)]
-            ms, _ = timed(lambda: R.suggestions(db, members))
-            rows.append(("suggested items", len(members), ms))
-        finally:
-            db.close()
+    with bench_copy(args.orders) as db:
+        as_of = default_as_of(db)
+        ms, s = timed(lambda: P.summary(db, as_of, "week"))
+        rows.append(("per-customer summary (DuckDB)", len(s), ms))
+        sample = s.sample(n=min(200_000, len(s)), random_state=1)
+        ms, bg = timed(lambda: P.fit_bgnbd(sample["frequency"], sample["recency"], sample["T"]))
+        rows.append(("BG/NBD fit", len(sample), ms))
+        ms, gg = timed(lambda: P.fit_gamma_gamma(sample["frequency"], sample["monetary_value"]))
+        rows.append(("Gamma-Gamma fit", int((sample["frequency"] > 0).sum()), ms))
+        ms, _ = timed(lambda: P.fit_bgnbd(s["frequency"], s["recency"], s["T"]))
+        rows.append(("BG/NBD fit, every buyer", len(s), ms))
+        big = pd.concat([s] * int(np.ceil(1_000_000 / len(s))), ignore_index=True).head(1_000_000)
+        ms, _ = timed(lambda: score(bg.params, gg.params, big))
+        rows.append(("scores (P(alive), 30/90/365-day purchases, value, 12-month spend)", len(big), ms))
+        ms, _ = timed(lambda: P.predict(db, as_of, "week"), runs=1)
+        rows.append(("predict: summary + both fits + scores, every buyer", len(s), ms))
+        t = time.perf_counter()
+        P.ensure_scores(db, as_of)
+        rows.append(("scores table for cohort conditions (first build)", len(s), (time.perf_counter() - t) * 1000))
+        t = time.perf_counter()
+        R.ensure(db)
+        rows.append(("co-purchase rules (first build)", int(db.scalar("SELECT count(*) FROM reco_rules")),
+                     (time.perf_counter() - t) * 1000))
+        members = [int(c) for c in s["cust_no"].head(200_000)]
+        ms, _ = timed(lambda: R.suggestions(db, members))
+        rows.append(("suggested items", len(members), ms))
     print(f"\n{args.orders:,} orders\n| step | rows | time |\n|---|---:|---:|")
     for step, n, ms in rows:
         print(f"| {step} | {n:,} | {ms:,.0f} ms |")

@@ -1,17 +1,24 @@
 """The Predictions page in AppTest: the CDNOW sample (fit, heatmap, top customers, backtest), thin
 data (a plain sentence and the usage-cycle estimate), an empty database."""
+import pytest
+
 from crm.db import Database
 from crm.importing import import_file
 from tests.app.test_page_cohorts import no_errors, open_page
 from tests.conftest import FIXTURES
 
 
-def test_cdnow_sample(monkeypatch, tmp_path):
+@pytest.fixture
+def cdnow(monkeypatch, tmp_path):
     path = tmp_path / "cdnow.duckdb"
     db = Database(path)
     assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
     db.close()
     monkeypatch.setenv("CRM_DB", str(path))
+    return path
+
+
+def test_cdnow_sample(cdnow):
     at = open_page("pages/predictions.py", "en")
     no_errors(at)
     metrics = {m.label: m.value for m in at.metric}
@@ -46,12 +53,7 @@ def test_empty_database(monkeypatch, tmp_path):
     assert any("还没有数据" in i.value for i in at.info)
 
 
-def test_member_page_shows_the_members_prediction(monkeypatch, tmp_path):
-    path = tmp_path / "cdnow.duckdb"
-    db = Database(path)
-    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
-    db.close()
-    monkeypatch.setenv("CRM_DB", str(path))
+def test_member_page_shows_the_members_prediction(cdnow):
     at = open_page("pages/members.py", "en")
     at.text_input(key="members_lookup").input("00004").run()
     no_errors(at)
