@@ -209,10 +209,14 @@ def likes_section(db, spec, e, f, thresholds, lang) -> None:
     """What this cohort likes: the items its members bought most over the shop's rate."""
     if e["empty"]:
         return
+    # computed only when asked for: a filter change stays one cohort query
+    if not st.toggle(tr("cohortpage_likes"), key=P + "likes_on"):
+        return
     likes = cached_likes(db.data_version(), spec, f.as_of, f.rules, thresholds)
     if likes.empty:
+        st.caption(tr("cohortpage_likes_none"))
         return
-    with st.expander(tr("cohortpage_likes"), icon=":material/favorite:"):
+    with st.container(border=True):
         st.caption(tr("cohortpage_likes_caption"))
         st.dataframe(pd.DataFrame({
             tr("cohortpage_likes_item"): likes["item"], tr("cohortpage_likes_members"): likes["members"],
@@ -399,6 +403,9 @@ def campaign_section(db, spec, e, f, thresholds, offer, lang) -> None:
     st.subheader(tr("cohortpage_campaign_title"))
     st.caption(tr("cohortpage_campaign_intro"))
     if e["empty"]:
+        return
+    # the plan (sizes, base rate, detectable lift) is computed once asked for, not on every filter change
+    if not st.toggle(tr("cohortpage_campaign_toggle"), key=P + "camp_on"):
         return
     c = st.columns(4)
     default_name = (st.session_state.get(P + "name") or tr("cohortpage_default_name")) + f" {f.as_of + dt.timedelta(days=1)}"

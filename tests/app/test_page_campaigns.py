@@ -37,6 +37,8 @@ def test_create_a_campaign_from_the_cohort_page_and_read_it(shop):
     at = open_page("pages/cohorts.py", "en")
     at.button(key="cohort_preset_dormant").click().run()
     no_errors(at)
+    assert not [m for m in at.metric if m.label == "Contacted"]       # the plan waits until asked for
+    at.toggle(key="cohort_camp_on").set_value(True).run()
     metrics = {m.label: m.value for m in at.metric}
     members = int(metrics["Members in cohort"].replace(",", ""))
     treat = int(metrics["Contacted"].replace(",", ""))
@@ -137,3 +139,12 @@ def test_member_page_opt_out_and_contact_history(shop):
     assert C.is_opted_out(db, key)
     db.close()
     assert any("opted out: in no campaign and no list" in m.value for m in at.markdown)
+
+
+def test_what_the_cohort_likes_on_request(shop):
+    at = open_page("pages/cohorts.py", "en")
+    at.button(key="cohort_preset_dormant").click().run()
+    at.toggle(key="cohort_likes_on").set_value(True).run()
+    no_errors(at)
+    likes = [d.value for d in at.dataframe if "Lift" in d.value.columns]
+    assert likes and len(likes[0]) > 0 and set(likes[0].columns) >= {"Item", "Members who bought it", "Lift"}
