@@ -63,6 +63,14 @@ def _bgnbd_ll(params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, 
     return -(w * ll).sum() / w.sum()
 
 
+def _unique_rows(*cols) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct rows of the columns and, per original row, the index of its distinct row: the
+    models' formulas then run once per distinct (frequency, recency, T) instead of once per customer."""
+    stacked = np.column_stack([np.asarray(c, dtype=float) for c in cols])
+    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    return [uniq[:, i] for i in range(uniq.shape[1])], inverse.ravel()
+
+
 def _group(*cols: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Identical rows once, with their counts as weights (the likelihood is a sum over customers)."""
     stacked = np.column_stack(cols)
@@ -220,14 +228,19 @@ def predict(db: Database, as_of: dt.date, unit: str = "week", horizon: float | N
         out["problem"] = "predict_problem_no_convergence"
         return out
     out["ok"] = True
-    x, tx, TT, m = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "monetary_value"))
-    s["p_alive"] = p_alive(bg.params, x, tx, TT)
-    s["expected_purchases"] = expected_purchases(bg.params, horizon, x, tx, TT)
+    x, m = s["frequency"].to_numpy(dtype=float), s["monetary_value"].to_numpy(dtype=float)
+    (xu, txu, Tu), inv = _unique_rows(s["frequency"], s["recency"], s["T"])
+    s["p_alive"] = p_alive(bg.params, xu, txu, Tu)[inv]
+    s["expected_purchases"] = expected_purchases(bg.params, horizon, xu, txu, Tu)[inv]
     for days in (30, 90, 365):
-        s[f"expected_{days}d"] = expected_purchases(bg.params, days / k, x, tx, TT)
+        s[f"expected_{days}d"] = expected_purchases(bg.params, days / k, xu, txu, Tu)[inv]
     value = expected_value(gg.params, x, m) if gg.converged else np.where(x > 0, m, np.nanmean(m))
     s["expected_value"] = value
-    s["predicted_12m_spend"] = _discounted_spend(bg.params, x, tx, TT, value, k, discount)
+    if discount:
+        s["predicted_12m_spend"] = _discounted_spend(bg.params, x, s["recency"].to_numpy(float),
+                                                     s["T"].to_numpy(float), value, k, discount)
+    else:
+        s["predicted_12m_spend"] = s["expected_365d"].to_numpy() * value
     out["gamma_gamma_ok"] = gg.converged
     return out
 
@@ -275,10 +288,11 @@ def alive_matrix(params: dict, max_frequency: int, max_T: float, steps: int = 25
     return pd.DataFrame({"frequency": ff.ravel().astype(int), "recency": rr.ravel(), "p_alive": pa})
 
 
+# Purchase days after the calibration date of the customers who bought before it (day = days after it).
 BACKTEST_SQL = """
-SELECT cust_no, ordered_at::DATE AS d FROM orders
-WHERE is_purchase AND cust_no IN (SELECT unnest(?::INTEGER[])) AND ordered_at >= ?::DATE + INTERVAL 1 DAY
-  AND ordered_at < ?::DATE + INTERVAL 1 DAY
+SELECT cust_no, ordered_at::DATE - ?::DATE AS day FROM orders
+WHERE is_purchase AND ordered_at >= ?::DATE + INTERVAL 1 DAY AND ordered_at < ?::DATE + INTERVAL 1 DAY
+  AND cust_no IN (SELECT cust_no FROM customer_stats WHERE first_purchase_at < ?::DATE + INTERVAL 1 DAY)
 GROUP BY ALL"""
 
 
@@ -301,17 +315,18 @@ def backtest(db: Database, as_of: dt.date, unit: str = "week", holdout_days: int
     s = res["summary"]
     k = UNITS[unit]
     params = res["bgnbd"].params
-    x, tx, TT = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-    made = db.frame(BACKTEST_SQL, [[int(c) for c in s["cust_no"]], cal, as_of])
+    (xu, txu, Tu), inv = _unique_rows(s["frequency"], s["recency"], s["T"])
+    weight = np.bincount(inv, minlength=len(xu))
+    made = db.frame(BACKTEST_SQL, [cal, cal, as_of, cal])
     step = 7 if unit == "week" else 1
     days = list(range(step, holdout_days + 1, step)) or [holdout_days]
-    made_days = (made["d"].map(lambda d: (d - cal).days).to_numpy() if len(made) else np.array([]))
+    made_days = made["day"].to_numpy() if len(made) else np.array([])
     curve = pd.DataFrame({
         "day": [cal + dt.timedelta(days=d) for d in days],
-        "predicted": [float(expected_purchases(params, d / k, x, tx, TT).sum()) for d in days],
+        "predicted": [float((expected_purchases(params, d / k, xu, txu, Tu) * weight).sum()) for d in days],
         "actual": [int((made_days <= d).sum()) for d in days]})
     per_customer = made.groupby("cust_no").size() if len(made) else pd.Series(dtype="int64")
-    s = s.assign(predicted=expected_purchases(params, holdout_days / k, x, tx, TT),
+    s = s.assign(predicted=expected_purchases(params, holdout_days / k, xu, txu, Tu)[inv],
                  actual=s["cust_no"].map(per_customer).fillna(0).to_numpy())
     s["group"] = np.minimum(s["frequency"], 7)
     groups = s.groupby("group").agg(customers=("cust_no", "size"), predicted=("predicted", "mean"),
