@@ -396,8 +396,10 @@ def contact_list_buttons(cols, name: str, lang: str, key: str) -> None:
                             key=f"{key}_txt", on_click="ignore", width="stretch")
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _predict(data_version: str, as_of, unit: str) -> dict:
+    # a resource, not data: one shared object instead of unpickling half a million rows per rerun
+    # (pages read it, never change it)
     from . import predictions
     return predictions.predict(db(), as_of, unit)
 
