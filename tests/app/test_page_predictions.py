@@ -60,3 +60,5 @@ def test_member_page_shows_the_members_prediction(cdnow):
     metrics = {m.label: m.value for m in at.metric}
     # as of the latest order (1998-06-30): the model's view of customer 00004
     assert metrics["P(still a customer)"].endswith("%") and metrics["Predicted 12-month spend"].startswith("¥")
+    assert {"Expected purchases, 30 days", "Expected purchases, 90 days", "Expected purchases, next year",
+            "Expected next purchase"} <= set(metrics)
