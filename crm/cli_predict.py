@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from pathlib import Path
 
 from . import predictions as P
 from .campaigns import normalize_key
 from .i18n import fmt_int, t
+from .numbers import num
 
 
 def add_parser(sub) -> None:
@@ -25,12 +25,6 @@ def add_parser(sub) -> None:
     p.add_argument("--export", metavar="FILE", help="every member's scores (.csv or .xlsx)")
     p.add_argument("--json", action="store_true")
 
-
-def _num(v, digits: int = 6):
-    if v is None:
-        return None
-    v = float(v)
-    return None if not math.isfinite(v) else round(v, digits)
 
 
 def run(db, args, lang, date) -> int:
@@ -55,7 +49,7 @@ def run(db, args, lang, date) -> int:
         out["fallback"] = {"method": "usage_cycle", "median_days": cycle.get("median_days"),
                            "p80_days": cycle.get("p80_days"), "label": t("predict_fallback_label", lang)}
     if res["ok"]:
-        out["bgnbd_standard_errors"] = {k: _num(v) for k, v in P.standard_errors(s, res["bgnbd"]).items()}
+        out["bgnbd_standard_errors"] = {k: num(v, 6) for k, v in P.standard_errors(s, res["bgnbd"]).items()}
         out["customers"] = []
         by_key = s.set_index("customer_id")
         for key in args.customers:
@@ -67,15 +61,15 @@ def run(db, args, lang, date) -> int:
             wait = P.next_purchase_in(res["bgnbd"].params, r["frequency"], r["recency"], r["T"],
                                       3 * 365 / P.UNITS[args.unit])[0]
             out["customers"].append({
-                "customer": k, "found": True, "frequency": int(r["frequency"]), "recency": _num(r["recency"]),
-                "T": _num(r["T"]), "p_alive": _num(r["p_alive"]), "expected_purchases": _num(r["expected_purchases"]),
-                "expected_value_per_purchase": _num(r["expected_value"]),
-                "predicted_12m_spend": _num(r["predicted_12m_spend"], 2),
+                "customer": k, "found": True, "frequency": int(r["frequency"]), "recency": num(r["recency"], 6),
+                "T": num(r["T"], 6), "p_alive": num(r["p_alive"], 6), "expected_purchases": num(r["expected_purchases"], 6),
+                "expected_value_per_purchase": num(r["expected_value"], 6),
+                "predicted_12m_spend": num(r["predicted_12m_spend"], 2),
                 "expected_next_purchase": None if wait != wait else
                 (as_of + dt.timedelta(days=float(wait) * P.UNITS[args.unit])).isoformat()})
         after = P.after_as_of(db, as_of, args.unit, s, res["bgnbd"].params)
         if after:
-            out["after_as_of"] = {k: _num(v) if isinstance(v, float) else v for k, v in after.items()}
+            out["after_as_of"] = {k: num(v, 6) if isinstance(v, float) else v for k, v in after.items()}
         if args.export:
             _export(s, Path(args.export).expanduser(), lang)
             out["exported"] = str(Path(args.export).expanduser().resolve())

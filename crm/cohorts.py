@@ -46,6 +46,7 @@ from .filters import Filters
 from .i18n import t
 from .levels import LEVEL_CODES, LevelRules, level_name, rule_level_sql
 from .segments import STAGES, LifecycleThresholds, stage_name
+from .numbers import CENT, div as _div
 
 
 class KeyedError(ValueError):
@@ -529,13 +530,7 @@ UNION ALL
 SELECT 1, NULL, NULL, NULL, count(*), v, NULL, NULL
 FROM (SELECT (unnest(spends) * 100)::BIGINT AS v FROM c WHERE inside) GROUP BY v"""
 
-CENT = Decimal("0.01")
 
-
-def _div(a, b) -> Decimal | None:
-    if not b:
-        return None
-    return (Decimal(a) / Decimal(b)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def evaluate(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,

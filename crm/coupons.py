@@ -72,8 +72,8 @@ from .analysis.quantiles import quantiles_of_sorted
 from .db import Database
 from .filters import Filters
 from .i18n import fmt_money, fmt_pct
+from .numbers import CENT
 
-CENT = Decimal("0.01")
 MAX_BINS = 20                         # closed histogram bins at most (plus the open one)
 QUANTILES = (("p10", 0.10), ("p25", 0.25), ("p50", 0.50), ("p60", 0.60), ("p70", 0.70),
              ("p75", 0.75), ("p80", 0.80), ("p90", 0.90))

@@ -386,7 +386,6 @@ class Database:
         self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         self.closed = False
         self._write_lock = threading.RLock()
-        self._version_lock = threading.Lock()
         self.read_only = read_only
         if not read_only:
             self.migrate()

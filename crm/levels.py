@@ -6,6 +6,7 @@ Level codes: 0 店铺客户, 1 普通会员, 2 高级会员, 3 VIP会员, 4 至�
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass
 
 from .db import Database
@@ -46,10 +47,19 @@ class LevelRules:
 
     @classmethod
     def from_json(cls, text: str | None) -> "LevelRules":
+        """The saved rules; a damaged setting (not JSON, wrong shape, thresholds that do not rise)
+        falls back to the defaults with a warning in the server log, rather than breaking every page."""
         if not text:
             return cls()
-        d = json.loads(text)
-        return cls(spend=tuple(d.get("spend", cls().spend)), count=tuple(d.get("count", cls().count)))
+        try:
+            d = json.loads(text)
+            rules = cls(spend=tuple(d.get("spend", cls().spend)), count=tuple(d.get("count", cls().count)))
+            if len(rules.spend) != 4 or len(rules.count) != 4 or rules.validate():
+                raise ValueError("level rules out of shape")
+        except (ValueError, TypeError, AttributeError) as e:
+            logging.getLogger(__name__).warning("damaged level_rules setting (%s): using the defaults", e)
+            return cls()
+        return rules
 
 
 SETTING_KEY = "level_rules"

@@ -7,9 +7,10 @@ repeat buyers have ≥ 2 purchases in the period; repurchase rate = repeat buyer
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from .db import Database
+from .numbers import div as _div
 
 SUMMARY_SQL = """
 WITH p AS (
@@ -36,18 +37,12 @@ SELECT
 FROM totals
 """
 
-CENT = Decimal("0.01")
 
 
 def default_as_of(db: Database) -> dt.date | None:
     """The date of the latest order in the data (exports age; 'today' would make everyone dormant)."""
     return db.scalar("SELECT max(ordered_at)::DATE FROM orders")
 
-
-def _div(a: Decimal | int, b: int, q: Decimal = CENT) -> Decimal | None:
-    if not b:
-        return None
-    return (Decimal(a) / Decimal(b)).quantize(q, rounding=ROUND_HALF_UP)
 
 
 # All history with the as-of date on or after the latest order: the per-customer totals the

@@ -62,8 +62,8 @@ from ..db import Database
 from ..filters import Filters
 from ..levels import LEVEL_NAMES_ZH, rule_level_sql
 from .quantiles import POSITIONS_SQL, from_positions
+from ..numbers import CENT, div as _div, num as _num
 
-CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
 ORDER_EDGES: tuple[Decimal, ...] = tuple(Decimal(v) for v in (50, 100, 200, 300, 500, 1000))
 BUYER_EDGES: tuple[Decimal, ...] = tuple(Decimal(v) for v in (100, 200, 500, 1000, 2000, 5000))
@@ -164,11 +164,6 @@ def band_rows(edges) -> list[dict]:
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _div(a, b, q: Decimal = CENT) -> Decimal | None:
-    if not b:
-        return None
-    return (Decimal(a) / Decimal(b)).quantize(q, rounding=ROUND_HALF_UP)
-
 
 def _cents(v) -> Decimal | None:
     if v is None:
@@ -498,11 +493,6 @@ def compute(db: Database, f: Filters, order_edges=ORDER_EDGES, buyer_edges=BUYER
 
 
 # -- JSON ------------------------------------------------------------------------------------------
-def _num(v, digits: int = 2):
-    if v is None:
-        return None
-    return round(float(v), digits)
-
 
 def _bands_json(df: pd.DataFrame, count_col: str) -> list[dict]:
     return [{"band": r["band"], "lo": _num(r["lo"]), "hi": _num(r["hi"]), count_col: int(r[count_col]),

@@ -56,8 +56,8 @@ import pandas as pd
 from ..db import GAP_STEPS, Database
 from ..filters import Filters
 from .quantiles import quantile_cont
+from ..numbers import CENT, div as _div, num as _num
 
-CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
 SILENT_LIMIT = 500
 DEFAULT_MIN_PURCHASES = 3
@@ -177,11 +177,6 @@ SILENT_ALL = """buyer_last AS (
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-def _div(a, b, q: Decimal = CENT) -> Decimal | None:
-    if not b:
-        return None
-    return (Decimal(a) / Decimal(b)).quantize(q, rounding=ROUND_HALF_UP)
-
 
 def _frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=columns)
@@ -339,11 +334,6 @@ def funnel_empty(steps: int = FUNNEL_STEPS) -> pd.DataFrame:
     df["median_days"] = pd.Series([None] * steps, dtype=object)
     return df
 
-
-def _num(v, places: int = 2):
-    if v is None:
-        return None
-    return round(float(v), places)
 
 
 def report(db: Database, f: Filters) -> dict:

@@ -30,15 +30,15 @@ exist; otherwise purchase_facts counts a buyer in a month on their first purchas
 from __future__ import annotations
 
 from dataclasses import asdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
 from ..db import Database
 from ..filters import Filters
 from ..levels import LEVEL_CODES, LEVEL_NAMES_ZH, LevelRules, rule_level_sql
+from ..numbers import CENT, div as _div
 
-CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
 MOVERS_LIMIT = 500
 
@@ -188,11 +188,6 @@ LIMIT ?
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-def _div(a, b, q: Decimal = CENT) -> Decimal | None:
-    if not b:
-        return None
-    return (Decimal(a) / Decimal(b)).quantize(q, rounding=ROUND_HALF_UP)
-
 
 def _member_scope(f: Filters) -> tuple[str, list]:
     """Conditions on `lv` for who counts as a member under the sidebar filters."""

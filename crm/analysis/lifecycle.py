@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -51,8 +51,8 @@ from ..db import Database
 from ..filters import Filters
 from ..segments import (RFM_SEGMENTS, STAGES, LifecycleThresholds, RfmCuts, customer_facts_sql,
                         load_thresholds)
+from ..numbers import div as _div, num as _num
 
-CENT = Decimal("0.01")
 MOVEMENT_MONTHS = 12
 SCORES = (1, 2, 3, 4, 5)
 SEGMENTS = tuple(RFM_SEGMENTS.values())
@@ -133,11 +133,6 @@ NO_BUYER_SQL = "SELECT count(*) FROM ({p}) p"
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-def _div(a, b, q: Decimal = CENT) -> Decimal | None:
-    if not b:
-        return None
-    return (Decimal(a) / Decimal(b)).quantize(q, rounding=ROUND_HALF_UP)
-
 
 def _ratio(a, b) -> float | None:
     return float(a) / float(b) if b else None
@@ -382,11 +377,6 @@ def compute(db: Database, f: Filters, thresholds: LifecycleThresholds | None = N
 
 
 # -- JSON for the command line -----------------------------------------------------------------------
-def _num(v, places: int = 2):
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return None
-    return round(float(v), places)
-
 
 def report(db: Database, f: Filters) -> dict:
     """JSON-ready: stages (with the saved thresholds), RFM grid, M distribution and segments (default

@@ -46,13 +46,13 @@ the range end are on or after the latest order.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pandas as pd
 
 from ..db import COHORT_MONTHS, Database
 from ..filters import Filters
 from .quantiles import quantile_cont
+from ..numbers import num as _num
 
 GRAINS = ("day", "week", "month")
 MIN_PERIODS_FOR_PEAKS = 6
@@ -615,13 +615,6 @@ def compute(db: Database, f: Filters, grain: str = "month") -> dict:
         "usage_cycle": usage_cycle(db, f),
     }
 
-
-def _num(v, places: int = 2):
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return None
-    if isinstance(v, Decimal):
-        return float(round(v, places))
-    return round(float(v), places)
 
 
 def report(db: Database, f: Filters) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..i18n import fmt_pct, t
+from ..i18n import t
 from . import PALETTE, style
 
 

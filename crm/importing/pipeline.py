@@ -24,7 +24,8 @@ from . import clean, reader
 from .detect import (Detection, apply_user_mapping, check_required, detect, guess_by_values,
                      guess_generic, header_score, header_signature, map_spec)
 from .errors import Refused
-from .specs import (LEVEL_ALIASES, PAID_STATES, STATUS_WORDS, TAOBAO_LEVELS, SPECS_BY_NAME, normalize_header)
+from .specs import (DATE_FIELDS, INT_FIELDS, LEVEL_ALIASES, MONEY_FIELDS, PAID_STATES, SPECS_BY_NAME, STATUS_WORDS,
+                    TAOBAO_LEVELS, UNPAID_STATES, normalize_header)
 
 Progress = Callable[[float, str], None] | None
 MAX_LINE = 16 * 1024 * 1024
@@ -312,11 +313,6 @@ def import_files(db: Database, paths, **kw) -> list[ImportResult]:
 
 
 # ---------------------------------------------------------------------------------------------
-def _col(det: Detection, fld: str) -> str | None:
-    i = det.mapping.get(fld)
-    return None if i is None else f"c{i}"
-
-
 def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, progress: Progress) -> None:
     dec = stage.dec
     assert dec is not None
@@ -444,7 +440,7 @@ def _all_rejected(rejects: list[tuple], rows: int) -> Refused:
 def _store_returns(cur, import_id: int, lines: list[int], rns: list[int]) -> None:
     """ret_rows → returns, with each line's row number; a line already stored (the same line of an
     overlapping export) is not stored again."""
-    cur.execute(f"""
+    cur.execute("""
         INSERT INTO returns (return_key, import_id, line, order_id, customer_id, ordered_at, item_title, sku,
                              quantity, price, amount, raw)
         SELECT r.return_key, ?, l.line, r.order_id, r.customer_id, r.ordered_at, r.item_title, r.sku,
@@ -528,11 +524,9 @@ _TEXT_FIELDS = ("customer_id", "status", "item_title", "receiver", "address", "s
 _ID_FIELDS = ("order_id", "line_id")
 
 
-_KIND = {"order_id": "id", "line_id": "id", "customer_id": "id", "phone": "phone",
-         "amount": "money", "refund": "money", "price": "money", "trade_amount": "money",
-         "quantity": "int", "trade_count": "int", "level_code": "int",
-         "ordered_at": "date", "paid_at": "date", "last_trade_at": "date", "joined_at": "date",
-         "birthday": "birthday"}
+# How each field is cleaned (crm/importing/clean.py kinds); the field lists are the specs'.
+_KIND = {"order_id": "id", "line_id": "id", "customer_id": "id", "phone": "phone", "birthday": "birthday",
+         **{f: "money" for f in MONEY_FIELDS}, **{f: "int" for f in INT_FIELDS}, **{f: "date" for f in DATE_FIELDS}}
 
 
 _BLANK_CHARS = " \t\r\n\u3000\u00a0\ufeff"
@@ -599,13 +593,13 @@ def _row_rejects(cur, det: Detection) -> list[tuple]:
                       f"'{reason}' AS reason FROM stg WHERE {cond}")
 
     future = f"TIMESTAMP '{_latest_plausible().isoformat()}'"
-    for fld in ("ordered_at", "paid_at", "last_trade_at", "joined_at"):
+    for fld in DATE_FIELDS:
         if fld in m:
             add(f"{fld}__raw IS NOT NULL AND {fld}__parsed IS NULL", fld, f"{fld}__raw", "bad_date")
             add(f"{fld}__parsed < TIMESTAMP '{clean.PLAUSIBLE_FROM}'", fld, f"{fld}__raw", "date_too_old")
             add(f"{fld}__parsed >= {future}", fld, f"{fld}__raw", "date_in_future")
     limit = int(clean.MAX_ORDER_AMOUNT)
-    for fld in ("amount", "refund", "price", "trade_amount"):
+    for fld in MONEY_FIELDS:
         if fld in m:
             add(f"{fld}__raw IS NOT NULL AND {fld} IS NULL AND NOT coalesce(abs({fld}__parsed) > {limit}, false)",
                 fld, f"{fld}__raw", "bad_amount")
@@ -646,11 +640,11 @@ def _row_rejects(cur, det: Detection) -> list[tuple]:
 
 
 def _typed_null(fld: str) -> str:
-    if fld in ("ordered_at", "paid_at", "last_trade_at", "joined_at", "birthday"):
+    if fld in DATE_FIELDS or fld == "birthday":
         return "NULL::TIMESTAMP"
-    if fld in ("amount", "refund", "price", "trade_amount"):
+    if fld in MONEY_FIELDS:
         return "NULL::DECIMAL(18,2)"
-    if fld in ("quantity", "trade_count", "level_code"):
+    if fld in INT_FIELDS:
         return "NULL::INTEGER"
     return "NULL::VARCHAR"
 
@@ -746,6 +740,7 @@ def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult
     refund_known = has("refund") or (line_level and amount_scope == "line" and has("after_sale"))
     has_paid_col = has("paid_at")
     paid_states = ", ".join(f"'{s}'" for s in PAID_STATES)
+    unpaid_states = ", ".join(f"'{s}'" for s in UNPAID_STATES)
     cur.execute("DROP TABLE IF EXISTS new_orders")
     cur.execute(f"""
         CREATE TEMP TABLE new_orders AS
@@ -754,7 +749,7 @@ def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult
             SELECT *, coalesce(ordered_at, paid_at) AS ordered_at2,
                    CASE WHEN paid_at IS NOT NULL THEN true
                         WHEN state IN ({paid_states}) THEN true
-                        WHEN state IN ('unpaid', 'closed') THEN false
+                        WHEN state IN ({unpaid_states}) THEN false
                         WHEN {str(has_paid_col).lower()} THEN false
                         ELSE true END AS is_paid
             FROM g),
@@ -970,13 +965,13 @@ def _build_items(cur, det: Detection, from_orders: bool = False) -> None:
 
 def _merge_items(cur, result: ImportResult, import_id: int) -> None:
     cols = "order_id, title, sku, attributes, quantity, price, amount, status_raw"
-    new, updated = cur.execute(f"""
+    new, updated = cur.execute("""
         SELECT count(*) FILTER (WHERE o.item_key IS NULL),
                count(*) FILTER (WHERE o.item_key IS NOT NULL AND (n.title, n.quantity, n.price, n.amount, n.status_raw)
                                 IS DISTINCT FROM (o.title, o.quantity, o.price, o.amount, o.status_raw))
         FROM new_items n LEFT JOIN order_items o ON o.item_key = n.item_key""").fetchone()
     result.items_new, result.items_updated = new, updated
-    cur.execute(f"""
+    cur.execute("""
         CREATE TEMP TABLE keep_first AS SELECT item_key, first_import_id FROM order_items
         WHERE item_key IN (SELECT item_key FROM new_items)""")
     cur.execute("DELETE FROM order_items WHERE item_key IN (SELECT item_key FROM new_items)")

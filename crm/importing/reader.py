@@ -598,10 +598,3 @@ def whitespace_to_csv(dec: Decoded, dst: Path) -> None:
     os.replace(dst, dec.path)
     dec.delimiter = ","
 
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()

@@ -127,3 +127,17 @@ def test_reached_through_the_app_navigation(monkeypatch, tmp_path):
     no_errors(at)
     assert at.title[0].value == "会员等级"
     assert set(metrics(at)) == {"升级", "降级", "不变"}
+
+
+def test_every_page_survives_a_damaged_level_rules_setting(monkeypatch, tmp_path):
+    from crm.db import Database
+    from tests.app.helpers import no_errors, page_test, seed
+    path = tmp_path / "damaged.duckdb"
+    seed(path, "taobao_orders_61_gbk.csv")
+    db = Database(path)
+    db.set_setting("level_rules", "{damaged")
+    db.close()
+    monkeypatch.setenv("CRM_DB", str(path))
+    for page in ("levels.py", "home.py", "cohorts.py"):
+        at = page_test(page).run()
+        no_errors(at)

@@ -218,3 +218,11 @@ def test_report_is_json_ready(shop):
     assert rep["no_buyer"] == {"purchases": 1, "gmv": 30.0}
     assert rep["rules"] == {"spend": [200, 800, 2000, 5000], "count": [None, None, None, None]}
     assert "VIP" in json.loads(text)["by_level"][3]["level_name_zh"]
+
+
+@pytest.mark.parametrize("damaged", ["{not json", '{"spend": "abc"}', '{"spend": [1, 2]}', '[1, 2, 3]',
+                                     '{"spend": [800, 200, 2000, 5000]}'])
+def test_a_damaged_level_rules_setting_falls_back_to_the_defaults(damaged, caplog):
+    from crm.levels import LevelRules
+    assert LevelRules.from_json(damaged) == LevelRules()
+    assert "damaged level_rules setting" in caplog.text
