@@ -199,3 +199,34 @@ def test_txt_skips_blanks_and_joins_broken_lines():
     data = to_txt_bytes(pd.Series(["ann", None, "", "  ", "b\r\nob", "=evil", float("nan"), 12], dtype=object))
     assert data.decode("utf-8") == "ann\nb ob\n'=evil\n12\n"
     assert to_txt_bytes([]) == b"" and to_txt_bytes([None, " "]) == b""
+
+
+def test_xlsx_opens_in_libreoffice(tmp_path):
+    """A real spreadsheet application reads our XLSX back: LibreOffice converts it to CSV headless
+    (bin/test installs Debian's libreoffice-calc-nogui with Chromium)."""
+    import csv
+    import shutil
+    import subprocess
+
+    import pandas as pd
+
+    from crm.exports import to_xlsx_bytes
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.fail("LibreOffice is not installed (bin/test installs libreoffice-calc-nogui)")
+    df = pd.DataFrame({"买家会员名": ["小鹿乱撞2019", "=SUM(A1)", "tb 12", None],
+                       "成交订单数": [3, 1, 12, 0], "累计成交金额": [1234.5, 0.0, 99.99, 10.0],
+                       "备注": ["逗号,引号\"", "+1", "", "长文本" * 20]})
+    path = tmp_path / "list.xlsx"
+    path.write_bytes(to_xlsx_bytes(df, "members"))
+    out = subprocess.run([soffice, "--headless", "--norestore", "-env:UserInstallation=file://" + str(tmp_path / "lo"),
+                          "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path),
+                          str(path)], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.reader((tmp_path / "list.csv").open(encoding="utf-8")))
+    assert rows[0] == ["买家会员名", "成交订单数", "累计成交金额", "备注"]
+    assert rows[1] == ["小鹿乱撞2019", "3", "1234.5", "逗号,引号\""]
+    assert rows[2][0] == "'=SUM(A1)"            # text, never a formula
+    assert rows[2][3] == "+1"                    # a number-like text stays that text (a string cell)
+    assert rows[3][:3] == ["tb 12", "12", "99.99"]
+    assert rows[4][0] == "" and rows[4][3] == "长文本" * 20
