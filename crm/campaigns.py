@@ -71,10 +71,14 @@ def normalize_key(value) -> str | None:
 
 
 def read_keys(path: str | Path) -> list[str]:
-    """Buyer keys from a file with one key per line (the TXT target-list format), in order, once
-    each. UTF-8 (with or without BOM) or GBK; in a CSV the first column is taken; a first line that
-    names the column (buyer, 买家昵称, customer_id, …) is skipped."""
-    raw = Path(path).read_bytes()
+    """Buyer keys from a file with one key per line (see `keys_from_bytes`)."""
+    return keys_from_bytes(Path(path).read_bytes(), Path(path).name)
+
+
+def keys_from_bytes(raw: bytes, file_name: str) -> list[str]:
+    """Buyer keys of one key per line (the TXT target-list format), in order, once each. UTF-8 (with
+    or without BOM) or GBK; in a CSV the first column is taken; a first line that names the column
+    (buyer, 买家昵称, customer_id, …) is skipped."""
     for enc in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(enc)
@@ -82,7 +86,7 @@ def read_keys(path: str | Path) -> list[str]:
         except UnicodeDecodeError:
             continue
     else:
-        raise KeyedError("campaign_error_keys_encoding", file=Path(path).name)
+        raise KeyedError("campaign_error_keys_encoding", file=file_name)
     keys: list[str] = []
     seen: set[str] = set()
     for i, line in enumerate(text.splitlines()):
@@ -552,9 +556,10 @@ def report(db: Database, name: str, margin: float | None = None, message_cost: f
         verdict = "harm"
     else:
         verdict = "unclear"
-    margin = margin if margin is not None else (c["margin"] if c["margin"] is not None else _setting_margin(db))
+    shop = settings(db)
+    margin = margin if margin is not None else (c["margin"] if c["margin"] is not None else shop["campaign_margin"])
     message_cost = (message_cost if message_cost is not None else
-                    (float(c["message_cost"]) if c["message_cost"] is not None else _setting_message_cost(db)))
+                    (float(c["message_cost"]) if c["message_cost"] is not None else shop["campaign_message_cost"]))
     coupon_cost = float(parsed[1]) * tr["_redeemed"] if parsed else 0.0
     msg_cost = message_cost * tr["members"]
     profit = (inc_gmv * margin - coupon_cost - msg_cost) if inc_gmv is not None else None
@@ -595,18 +600,27 @@ def verdict_text(r: dict, lang: str) -> str:
     return text
 
 
-def _setting_margin(db: Database) -> float:
-    try:
-        return float(db.get_setting("campaign_margin", "0.4"))
-    except ValueError:
-        return 0.4
+SETTINGS = {"contact_cap_days": 0, "campaign_margin": 0.4, "campaign_message_cost": 0.05}
 
 
-def _setting_message_cost(db: Database) -> float:
-    try:
-        return float(db.get_setting("campaign_message_cost", "0.05"))
-    except ValueError:
-        return 0.05
+def settings(db: Database) -> dict:
+    """The shop's campaign settings: contact_cap_days (the default frequency cap, 0 = none),
+    campaign_margin and campaign_message_cost (for reports of campaigns that did not set them). A
+    damaged value reads as its default."""
+    out = {}
+    for key, default in SETTINGS.items():
+        try:
+            out[key] = type(default)(float(db.get_setting(key) or default))
+        except ValueError:
+            out[key] = default
+    return out
+
+
+def save_settings(db: Database, cap_days: int, margin: float, message_cost: float) -> None:
+    for key, value in (("contact_cap_days", int(cap_days)), ("campaign_margin", float(margin)),
+                       ("campaign_message_cost", float(message_cost))):
+        db.set_setting(key, str(value))
+    db.bump_version()
 
 
 def daily(db: Database, name: str) -> pd.DataFrame:

@@ -192,7 +192,7 @@ def _create(db, args, lang, date, cohort_context, export_ext) -> int:
     start = date(args.start, lang)
     as_of, rules, thresholds, spec = cohort_context(db, args, as_of)
     if spec.not_contacted_days is None:
-        cap = _cap_setting(db)
+        cap = C.settings(db)["contact_cap_days"]
         if cap:
             spec = spec.with_(not_contacted_days=cap)
     out = C.create(db, args.name, spec, as_of, holdout=args.holdout, seed=args.seed, start=start,
@@ -215,12 +215,6 @@ def _create(db, args, lang, date, cohort_context, export_ext) -> int:
     return 0
 
 
-def _cap_setting(db) -> int | None:
-    try:
-        v = db.get_setting("contact_cap_days")
-        return int(v) if v not in (None, "", "0") else None
-    except ValueError:
-        return None
 
 
 def _optout(db, args, lang) -> int:

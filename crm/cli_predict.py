@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -58,15 +57,13 @@ def run(db, args, lang, date) -> int:
                 out["customers"].append({"customer": key, "found": False})
                 continue
             r = by_key.loc[k]
-            wait = P.next_purchase_in(res["bgnbd"].params, r["frequency"], r["recency"], r["T"],
-                                      3 * 365 / P.UNITS[args.unit])[0]
+            nxt = P.next_purchase_date(res, r)
             out["customers"].append({
                 "customer": k, "found": True, "frequency": int(r["frequency"]), "recency": num(r["recency"], 6),
                 "T": num(r["T"], 6), "p_alive": num(r["p_alive"], 6), "expected_purchases": num(r["expected_purchases"], 6),
                 "expected_value_per_purchase": num(r["expected_value"], 6),
                 "predicted_12m_spend": num(r["predicted_12m_spend"], 2),
-                "expected_next_purchase": None if wait != wait else
-                (as_of + dt.timedelta(days=float(wait) * P.UNITS[args.unit])).isoformat()})
+                "expected_next_purchase": nxt and nxt.isoformat()})
         after = P.after_as_of(db, as_of, args.unit, s, res["bgnbd"].params)
         if after:
             out["after_as_of"] = {k: num(v, 6) if isinstance(v, float) else v for k, v in after.items()}

@@ -77,13 +77,13 @@ def run_due(db: Database, today: dt.date, out_dir: Path, lang: str = "zh") -> li
     if as_of is None:
         return done
     rules, thresholds = load_rules(db), load_thresholds(db)
-    cap_default = db.get_setting("contact_cap_days")
+    cap_default = C.settings(db)["contact_cap_days"]
     for p in list_plans(db):
         if not p["active"] or p["next_due"] > today:
             continue
         spec = (load_cohort(db, p["cohort_name"]) if p["kind"] == "cohort"
                 else CohortSpec(birthday_within_days=p["birthday_days"]))
-        cap = p["cap_days"] if p["cap_days"] is not None else (int(cap_default) if cap_default else None)
+        cap = p["cap_days"] if p["cap_days"] is not None else (cap_default or None)
         if cap:
             spec = spec.with_(not_contacted_days=cap)
         name = f"{p['name']} {today.isoformat()}"

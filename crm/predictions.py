@@ -374,3 +374,15 @@ def next_purchase_in(params: dict, frequency, recency, T, max_t: float) -> np.nd
         hi = np.where(up, mid, hi)
         lo = np.where(up, lo, mid)
     return np.where(reach, hi, np.nan)
+
+
+NEXT_PURCHASE_WITHIN_DAYS = 3 * 365
+
+
+def next_purchase_date(res: dict, row) -> dt.date | None:
+    """The expected date of a customer's next purchase (a row of `predict`'s summary): the as-of date
+    plus the time until their expected purchases reach one; None beyond three years."""
+    k = UNITS[res["unit"]]
+    wait = next_purchase_in(res["bgnbd"].params, row["frequency"], row["recency"], row["T"],
+                            NEXT_PURCHASE_WITHIN_DAYS / k)[0]
+    return None if np.isnan(wait) else res["as_of"] + dt.timedelta(days=float(wait) * k)

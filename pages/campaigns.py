@@ -152,11 +152,7 @@ def register_external(db, lang) -> None:
 
 
 def _keys(uploaded) -> list[str]:
-    import tempfile
-    with tempfile.NamedTemporaryFile(suffix=".txt") as tmp:
-        tmp.write(uploaded.getvalue())
-        tmp.flush()
-        return C.read_keys(tmp.name)
+    return C.keys_from_bytes(uploaded.getvalue(), uploaded.name)
 
 
 def optouts(db, lang) -> None:
@@ -233,19 +229,16 @@ def plans_section(db, lang) -> None:
 
 def settings(db, lang) -> None:
     with st.expander(tr("campaignpage_settings"), icon=":material/tune:"):
+        now = C.settings(db)
         c = st.columns(3)
-        cap = c[0].number_input(tr("campaignpage_cap_default"), 0, 365, int(db.get_setting("contact_cap_days") or 0),
+        cap = c[0].number_input(tr("campaignpage_cap_default"), 0, 365, now["contact_cap_days"],
                                 key=P + "set_cap", help=tr("campaignpage_cap_default_help"))
-        margin = c[1].slider(tr("coupons_assume_gross_margin"), 0, 100, int(round(C._setting_margin(db) * 100)),
+        margin = c[1].slider(tr("coupons_assume_gross_margin"), 0, 100, int(round(now["campaign_margin"] * 100)),
                              format="%d%%", key=P + "set_margin")
-        cost = c[2].number_input(tr("coupons_assume_message_cost"), 0.0, 10.0, C._setting_message_cost(db), 0.01,
+        cost = c[2].number_input(tr("coupons_assume_message_cost"), 0.0, 10.0, now["campaign_message_cost"], 0.01,
                                  key=P + "set_cost")
         if st.button(tr("campaignpage_settings_save"), key=P + "set_go"):
-            db.set_setting("contact_cap_days", str(int(cap)))
-            db.set_setting("campaign_margin", str(margin / 100))
-            db.set_setting("campaign_message_cost", str(cost))
-            db.bump_version()
-            run(lambda: None, tr("campaignpage_settings_saved"))
+            run(lambda: C.save_settings(db, cap, margin / 100, cost), tr("campaignpage_settings_saved"))
 
 
 @ui.guarded

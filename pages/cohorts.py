@@ -147,8 +147,7 @@ def filters_form(db, lang) -> None:
         st.text_input(tr("cohortpage_item"), key=P + "item_contains", placeholder=tr("cohortpage_item_placeholder"))
         c = st.columns(2)
         if P + "not_contacted_days" not in st.session_state:       # the shop's frequency cap, editable here
-            cap = int(db.get_setting("contact_cap_days") or 0)
-            st.session_state[P + "not_contacted_days"] = cap or None
+            st.session_state[P + "not_contacted_days"] = campaigns.settings(db)["contact_cap_days"] or None
         c[0].number_input(tr("cohortpage_not_contacted"), min_value=0, step=1, value=None, key=P + "not_contacted_days",
                           help=tr("cohortpage_not_contacted_help"))
         c[1].number_input(tr("cohortpage_birthday"), min_value=0, max_value=60, step=1, value=None,

@@ -1,10 +1,8 @@
 """Members & tags (会员与标签): manage tags; one member's figures, orders, tags, opt-out and contact history."""
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
-from crm import campaigns, i18n, tags, ui
+from crm import campaigns, i18n, predictions, tags, ui
 from crm.cohorts import KeyedError
 from crm.levels import level_name
 from crm.segments import load_thresholds, stage_name
@@ -112,16 +110,14 @@ def prediction_section(f, key: str, lang: str) -> None:
     if row.empty:
         return
     r = row.iloc[0]
-    from crm import predictions
-    k = predictions.UNITS[res["unit"]]
-    wait = predictions.next_purchase_in(res["bgnbd"].params, r["frequency"], r["recency"], r["T"], 3 * 365 / k)[0]
+    nxt = predictions.next_purchase_date(res, r)
     m = st.columns(6)
     m[0].metric(tr("predict_p_alive"), i18n.fmt_pct(float(r["p_alive"]), lang))
     m[1].metric(tr("predict_expected_30"), f"{float(r['expected_30d']):.2f}")
     m[2].metric(tr("predict_expected_90"), f"{float(r['expected_90d']):.2f}")
     m[5].metric(tr("predict_expected_365"), f"{float(r['expected_365d']):.2f}")
-    m[3].metric(tr("predict_next_purchase"), "—" if wait != wait else
-                i18n.fmt_date(f.as_of + dt.timedelta(days=float(wait) * k), lang), help=tr("predict_next_purchase_help"))
+    m[3].metric(tr("predict_next_purchase"), "—" if nxt is None else i18n.fmt_date(nxt, lang),
+                help=tr("predict_next_purchase_help"))
     m[4].metric(tr("predict_value_12m"), i18n.fmt_money(float(r["predicted_12m_spend"]), lang))
 
 

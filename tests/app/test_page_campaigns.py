@@ -26,12 +26,6 @@ def test_campaigns_page_without_campaigns(shop, lang, empty):
     assert any(empty in i.value for i in at.info)
 
 
-def test_empty_database(monkeypatch, tmp_path):
-    monkeypatch.setenv("CRM_DB", str(tmp_path / "empty.duckdb"))
-    at = open_page("pages/campaigns.py", "zh")
-    no_errors(at)
-    assert any("还没有数据" in i.value for i in at.info)
-
 
 def test_create_a_campaign_from_the_cohort_page_and_read_it(shop):
     at = open_page("pages/cohorts.py", "en")

@@ -31,7 +31,7 @@ def no_errors(at):
     assert not [e.value for e in at.error], [e.value for e in at.error]
 
 
-@pytest.mark.parametrize("page", ["pages/cohorts.py", "pages/members.py"])
+@pytest.mark.parametrize("page", ["pages/cohorts.py", "pages/members.py", "pages/campaigns.py", "pages/predictions.py"])
 def test_empty_database(monkeypatch, tmp_path, page):
     monkeypatch.setenv("CRM_DB", str(tmp_path / "empty.duckdb"))
     at = open_page(page, "zh")

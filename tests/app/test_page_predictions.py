@@ -46,12 +46,6 @@ def test_thin_data_says_so(monkeypatch, tmp_path):
     assert any("改用回购周期估计" in i.value for i in at.info)
 
 
-def test_empty_database(monkeypatch, tmp_path):
-    monkeypatch.setenv("CRM_DB", str(tmp_path / "empty.duckdb"))
-    at = open_page("pages/predictions.py", "zh")
-    no_errors(at)
-    assert any("还没有数据" in i.value for i in at.info)
-
 
 def test_member_page_shows_the_members_prediction(cdnow):
     at = open_page("pages/members.py", "en")
