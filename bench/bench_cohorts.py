@@ -51,7 +51,7 @@ def with_members(path: Path) -> Path:
     as a shop that also imported its member list would."""
     import shutil
 
-    from crm.db import refresh_member_facts
+    from crm import models
     copy = path.with_name(path.stem + "_members.duckdb")
     shutil.copyfile(path, copy)
     db = Database(copy)
@@ -61,7 +61,7 @@ def with_members(path: Path) -> Path:
                        SELECT customer_id, (hash(cust_no) % 5)::INTEGER,
                               ['广东省', '浙江省', '江苏省', '上海', '北京'][(hash(cust_no) % 5)::INTEGER + 1], cust_no
                        FROM customers WHERE hash(cust_no) % 10 < 7""")
-        refresh_member_facts(cur)
+        models.refresh(cur, {"members"})
     db.close()
     return copy
 

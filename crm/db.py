@@ -14,6 +14,8 @@ from typing import Iterator
 
 import duckdb
 
+from . import models
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
 SCHEMA_VERSION = 8
@@ -108,84 +110,13 @@ MIGRATIONS: dict[int, list[str]] = {
             PRIMARY KEY (tag_id, cust_no)
         )""",
     ],
-    3: [
-        # Per-customer purchase totals over all purchases, rebuilt by every import that changes
-        # orders. Analyses whose as-of date is on or after the latest order read it instead of
-        # aggregating all orders again (crm.filters.Filters.complete_history).
-        """CREATE TABLE IF NOT EXISTS customer_stats (
-            cust_no INTEGER PRIMARY KEY, first_purchase_at TIMESTAMP, last_purchase_at TIMESTAMP,
-            purchases INTEGER, spend DECIMAL(18,2)
-        )""",
-        "REFRESH_CUSTOMER_STATS",
-    ],
-    4: [
-        # More import-maintained data (rebuilt with customer_stats by `refresh_customer_stats`), so
-        # the analysis pages need no window function, DISTINCT or customer-sized join over all
-        # orders. Each table says what it is; crm/filters.py says when a page may read it.
-        #
-        # Every purchase, sorted by order time, with where it stands in its customer's history:
-        # seq = the customer's n-th purchase (by ordered_at), prev_at / next_at = the customer's
-        # previous / next purchase, first_at = the customer's first purchase. Purchases of one
-        # customer at the same time are numbered in any order: nothing read from this table
-        # depends on which of them comes first (they have the same time). Customer columns are
-        # NULL for orders without a buyer key.
-        """CREATE TABLE IF NOT EXISTS purchase_facts (
-            cust_no INTEGER, ordered_at TIMESTAMP NOT NULL, spend DECIMAL(18,2) NOT NULL,
-            seq INTEGER, prev_at TIMESTAMP, next_at TIMESTAMP, first_at TIMESTAMP
-        )""",
-        # Purchases per day and hour of the day: counts, GMV (all / with a buyer key), purchases
-        # not at midnight, and buyers counted once per day / ISO week / month / ever (the purchase
-        # that is the customer's first in that day / week / month, or their first purchase ever).
-        """CREATE TABLE IF NOT EXISTS purchase_hours (
-            day DATE NOT NULL, hour INTEGER NOT NULL, purchases BIGINT, gmv DECIMAL(38,2),
-            buyer_purchases BIGINT, buyer_gmv DECIMAL(38,2), off_midnight BIGINT,
-            day_buyers BIGINT, week_buyers BIGINT, month_buyers BIGINT, new_buyers BIGINT
-        )""",
-        # Customers by the day of their first purchase and a month they bought in (that month and
-        # the COHORT_MONTHS calendar months after it): monthly retention cohorts.
-        """CREATE TABLE IF NOT EXISTS cohort_months (first_day DATE NOT NULL, month DATE NOT NULL, buyers BIGINT)""",
-        # Gaps in days, counted: step 0 = between a customer's consecutive purchase *days* (the
-        # usage cycle; first_gaps = those from the first purchase day, one per customer with two
-        # purchase days), step k = between the (k-1)-th and the k-th purchase (k = 2 … GAP_STEPS).
-        """CREATE TABLE IF NOT EXISTS purchase_gaps (step INTEGER NOT NULL, gap BIGINT NOT NULL, n BIGINT,
-            first_gaps BIGINT)""",
-        # Buyers of each month by their purchases and spend in all (customer_stats): the level mix.
-        """CREATE TABLE IF NOT EXISTS buyer_months (month DATE NOT NULL, purchases INTEGER, spend DECIMAL(18,2),
-            buyers BIGINT)""",
-        "REFRESH_CUSTOMER_STATS",
-    ],
-    5: [
-        # Also import-maintained (`refresh_customer_stats`): every purchase counted by its order value
-        # (all / with a buyer key), and every buyer by their spend in all (customer_stats).
-        """CREATE TABLE IF NOT EXISTS order_value_counts (spend DECIMAL(18,2) NOT NULL, purchases BIGINT,
-            buyer_purchases BIGINT)""",
-        """CREATE TABLE IF NOT EXISTS buyer_spend_counts (spend DECIMAL(18,2) NOT NULL, buyers BIGINT)""",
-        "REFRESH_DERIVED",
-    ],
-    6: [
-        # customer_stats also keeps every purchase's order value (spends, in no particular order),
-        # the province of the latest purchase that has one (order_province) and the level and
-        # province of the member export (member_level, member_province: members.level_code and
-        # .province, kept in step by member imports too: `refresh_member_facts`), so cohorts and
-        # coupon sizing read one table: a cohort's order values unnest the rows of its members
-        # instead of joining every purchase with the cohort, and neither the level nor the province
-        # needs another pass over members or orders.
-        # Derived data: rebuilt, not altered.
-        "DROP TABLE IF EXISTS customer_stats",
-        """CREATE TABLE customer_stats (
-            cust_no INTEGER PRIMARY KEY, first_purchase_at TIMESTAMP, last_purchase_at TIMESTAMP,
-            purchases INTEGER, spend DECIMAL(18,2), spends DECIMAL(18,2)[], order_province VARCHAR,
-            member_level INTEGER, member_province VARCHAR
-        )""",
-        # "Bought an item whose title contains …" without a text search over every purchase: the
-        # distinct item titles of purchases (orders.item_title, and order_items.title of a purchase's
-        # order id), numbered and lower-cased (a plain substring search is ~5× faster than ILIKE on
-        # Chinese text), and who bought each (distinct title, buyer pairs).
-        """CREATE TABLE IF NOT EXISTS item_titles (title_no INTEGER NOT NULL, title VARCHAR NOT NULL,
-            title_lower VARCHAR NOT NULL)""",
-        """CREATE TABLE IF NOT EXISTS item_buyers (title_no INTEGER NOT NULL, cust_no INTEGER NOT NULL)""",
-        "REFRESH_CUSTOMER_STATS",
-    ],
+    # Versions 3–6 added tables derived from the data (per-customer totals, purchase facts, …).
+    # They are models now (crm/models): made, and rebuilt when their definition changes, by
+    # `models.sync` when a database is opened, and kept up to date by `models.refresh` on imports.
+    3: [],
+    4: [],
+    5: [],
+    6: [],
     7: [
         # Returns and corrections (a line with a quantity <= 0 or a negative amount: credit notes,
         # stock adjustments) are neither purchases nor rejected rows: each is kept here, once (its key
@@ -221,142 +152,6 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE members ADD COLUMN IF NOT EXISTS birthday DATE",
     ],
 }
-
-COHORT_MONTHS = 12      # cohort_months keeps the cohort month and this many months after it
-GAP_STEPS = 10          # purchase_gaps keeps the funnel steps 2 … GAP_STEPS
-
-CUSTOMER_STATS_SQL = """
-    INSERT INTO customer_stats (cust_no, first_purchase_at, last_purchase_at, purchases, spend)
-    SELECT cust_no, min(ordered_at), max(ordered_at), count(*)::INTEGER, sum(spend)::DECIMAL(18,2)
-    FROM orders WHERE is_purchase AND cust_no IS NOT NULL GROUP BY cust_no ORDER BY cust_no
-"""
-CUSTOMER_STATS_V6_SQL = """
-    INSERT INTO customer_stats (cust_no, first_purchase_at, last_purchase_at, purchases, spend, spends,
-                                order_province, member_level, member_province)
-    SELECT s.*, m.level_code, m.province FROM (
-        SELECT cust_no, min(ordered_at), max(ordered_at), count(*)::INTEGER, sum(spend)::DECIMAL(18,2),
-               list(spend)::DECIMAL(18,2)[], arg_max(province, ordered_at) FILTER (WHERE province IS NOT NULL)
-        FROM orders WHERE is_purchase AND cust_no IS NOT NULL GROUP BY cust_no) s
-    LEFT JOIN members m ON m.cust_no = s.cust_no
-    ORDER BY s.cust_no
-"""
-
-
-# Schema 4: the tables below, all derived from the purchases (orders WHERE is_purchase).
-PURCHASE_FACTS_SQL = """
-    INSERT INTO purchase_facts
-    SELECT cust_no, ordered_at, spend,
-           CASE WHEN cust_no IS NOT NULL THEN row_number() OVER w END::INTEGER,
-           CASE WHEN cust_no IS NOT NULL THEN lag(ordered_at) OVER w END,
-           CASE WHEN cust_no IS NOT NULL THEN lead(ordered_at) OVER w END,
-           CASE WHEN cust_no IS NOT NULL THEN first_value(ordered_at) OVER w END
-    FROM orders WHERE is_purchase
-    WINDOW w AS (PARTITION BY cust_no ORDER BY ordered_at)
-    ORDER BY ordered_at
-"""
-# "first in a period": the customer's previous purchase is before the period (or there is none)
-PURCHASE_HOURS_SQL = """
-    INSERT INTO purchase_hours
-    SELECT ordered_at::DATE, hour(ordered_at), count(*), sum(spend), count(cust_no),
-           coalesce(sum(spend) FILTER (WHERE cust_no IS NOT NULL), 0),
-           count(*) FILTER (WHERE ordered_at <> date_trunc('day', ordered_at)),
-           count(*) FILTER (WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < date_trunc('day', ordered_at))),
-           count(*) FILTER (WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < date_trunc('week', ordered_at))),
-           count(*) FILTER (WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < date_trunc('month', ordered_at))),
-           count(*) FILTER (WHERE seq = 1)
-    FROM purchase_facts GROUP BY 1, 2 ORDER BY 1, 2
-"""
-COHORT_MONTHS_SQL = f"""
-    INSERT INTO cohort_months
-    SELECT first_at::DATE, date_trunc('month', ordered_at)::DATE, count(*)
-    FROM purchase_facts
-    WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < date_trunc('month', ordered_at))
-      AND ordered_at < date_trunc('month', first_at) + INTERVAL {COHORT_MONTHS + 1} MONTH
-    GROUP BY 1, 2 ORDER BY 1, 2
-"""
-PURCHASE_GAPS_SQL = f"""
-    INSERT INTO purchase_gaps
-    SELECT 0, ordered_at::DATE - prev_at::DATE, count(*), count(*) FILTER (WHERE prev_at::DATE = first_at::DATE)
-    FROM purchase_facts WHERE prev_at::DATE < ordered_at::DATE GROUP BY 1, 2
-    UNION ALL
-    SELECT seq, ordered_at::DATE - prev_at::DATE, count(*), 0
-    FROM purchase_facts WHERE seq BETWEEN 2 AND {GAP_STEPS} GROUP BY 1, 2
-    ORDER BY 1, 2
-"""
-BUYER_MONTHS_SQL = """
-    INSERT INTO buyer_months
-    SELECT date_trunc('month', p.ordered_at)::DATE, s.purchases, s.spend, count(*)
-    FROM purchase_facts p JOIN customer_stats s ON s.cust_no = p.cust_no
-    WHERE p.prev_at IS NULL OR p.prev_at < date_trunc('month', p.ordered_at)
-    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-"""
-# Schema 5.
-ORDER_VALUE_COUNTS_SQL = """
-    INSERT INTO order_value_counts
-    SELECT spend, count(*), count(cust_no) FROM purchase_facts GROUP BY spend ORDER BY spend
-"""
-BUYER_SPEND_COUNTS_SQL = """
-    INSERT INTO buyer_spend_counts SELECT spend, count(*) FROM customer_stats GROUP BY spend ORDER BY spend
-"""
-# Schema 6: item titles of purchases and their buyers (cohorts' "bought an item whose title contains").
-_PURCHASED_TITLES = """
-    SELECT item_title AS title, cust_no FROM orders
-    WHERE is_purchase AND cust_no IS NOT NULL AND item_title IS NOT NULL
-    UNION ALL
-    SELECT i.title, o.cust_no FROM order_items i JOIN orders o ON o.order_id = i.order_id
-    WHERE o.is_purchase AND o.cust_no IS NOT NULL AND i.title IS NOT NULL
-"""
-ITEM_TITLES_SQL = f"""
-    INSERT INTO item_titles
-    SELECT row_number() OVER (ORDER BY title)::INTEGER, title, lower(title)
-    FROM (SELECT DISTINCT title FROM ({_PURCHASED_TITLES}))
-"""
-ITEM_BUYERS_SQL = f"""
-    INSERT INTO item_buyers
-    SELECT DISTINCT t.title_no, p.cust_no FROM ({_PURCHASED_TITLES}) p JOIN item_titles t ON t.title = p.title
-    ORDER BY 1, 2
-"""
-# Each schema version's derived tables, in the order they are built (later ones read earlier ones).
-DERIVED_TABLES = {4: [("purchase_facts", PURCHASE_FACTS_SQL), ("purchase_hours", PURCHASE_HOURS_SQL),
-                      ("cohort_months", COHORT_MONTHS_SQL), ("purchase_gaps", PURCHASE_GAPS_SQL),
-                      ("buyer_months", BUYER_MONTHS_SQL)],
-                  5: [("order_value_counts", ORDER_VALUE_COUNTS_SQL), ("buyer_spend_counts", BUYER_SPEND_COUNTS_SQL)],
-                  6: [("item_titles", ITEM_TITLES_SQL), ("item_buyers", ITEM_BUYERS_SQL)]}
-
-
-def _refresh_derived(cur, version: int) -> None:
-    for table, sql in DERIVED_TABLES[version]:
-        cur.execute(f"DELETE FROM {table}")
-        cur.execute(sql)
-
-
-def refresh_customer_stats(cur, schema: int = SCHEMA_VERSION) -> None:
-    """Rebuild `customer_stats` and every other table derived from the purchases (schema 4:
-    purchase_facts, purchase_hours, cohort_months, purchase_gaps, buyer_months; schema 5:
-    order_value_counts, buyer_spend_counts; schema 6: customer_stats with each buyer's order values,
-    latest order province and member-export level and province; item_titles, item_buyers), inside the caller's transaction. The one place that
-    keeps them in step with `orders`: every write that changes orders calls it. `schema`: the
-    schema being built (a migration to an older version rebuilds only the tables that version has)."""
-    cur.execute("DELETE FROM customer_stats")
-    cur.execute(CUSTOMER_STATS_V6_SQL if schema >= 6 else CUSTOMER_STATS_SQL)
-    for version in DERIVED_TABLES:
-        if schema >= version:
-            _refresh_derived(cur, version)
-
-
-def refresh_item_buyers(cur) -> None:
-    """After an item import: rebuild item_titles and item_buyers (schema 6; orders imports rebuild them
-    with everything else in `refresh_customer_stats`)."""
-    _refresh_derived(cur, 6)
-
-
-def refresh_member_facts(cur) -> None:
-    """After a member import: customer_stats' member_level and member_province = the members' (schema 6)."""
-    cur.execute("""UPDATE customer_stats SET member_level = m.level_code, member_province = m.province FROM members m
-                   WHERE m.cust_no = customer_stats.cust_no
-                     AND (customer_stats.member_level IS DISTINCT FROM m.level_code
-                          OR customer_stats.member_province IS DISTINCT FROM m.province)""")
-
 
 def _parse_bytes(text: str) -> int:
     """DuckDB's '953.6 MiB' / '1.0 GiB' / '1GB' → bytes."""
@@ -501,15 +296,12 @@ class Database:
         for version in range(current + 1, SCHEMA_VERSION + 1):
             with self.write() as cur:
                 for statement in MIGRATIONS[version]:
-                    if statement == "REFRESH_CUSTOMER_STATS":
-                        refresh_customer_stats(cur, version)
-                    elif statement == "REFRESH_DERIVED":   # only the tables this version adds
-                        _refresh_derived(cur, version)
-                    else:
-                        cur.execute(statement)
+                    cur.execute(statement)
                 cur.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
                 )
+        with self.write() as cur:
+            models.sync(cur, migrated=current < SCHEMA_VERSION)
         if not self.query("SELECT 1 FROM meta WHERE key = 'db_id'"):
             import uuid
             with self.write() as cur:

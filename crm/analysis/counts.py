@@ -53,7 +53,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from ..db import GAP_STEPS, Database
+from ..db import Database
+from ..models import GAP_STEPS
 from ..filters import Filters
 from .quantiles import quantile_cont
 from ..numbers import CENT, div as _div, num as _num

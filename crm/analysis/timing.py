@@ -49,7 +49,8 @@ import datetime as dt
 
 import pandas as pd
 
-from ..db import COHORT_MONTHS, Database
+from ..db import Database
+from ..models import COHORT_MONTHS
 from ..filters import Filters
 from .quantiles import quantile_cont
 from ..numbers import num as _num

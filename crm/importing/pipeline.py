@@ -19,7 +19,8 @@ from typing import Callable
 import duckdb
 
 from .. import privacy
-from ..db import Database, refresh_customer_stats, refresh_item_buyers, refresh_member_facts
+from .. import models
+from ..db import Database
 from . import clean, reader
 from .detect import (Detection, apply_user_mapping, check_required, detect, guess_by_values,
                      guess_generic, header_score, header_signature, map_spec)
@@ -930,7 +931,7 @@ def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
                            LEFT JOIN orders o ON o.cust_no = t.cust_no GROUP BY t.cust_no) s
                        WHERE customers.cust_no = s.cust_no""")
         cur.execute("DROP TABLE touched")
-        refresh_customer_stats(cur)
+        models.refresh(cur, {"orders"})
 
 
 def _build_items_from_lines(cur, det: Detection) -> None:
@@ -982,7 +983,7 @@ def _merge_items(cur, result: ImportResult, import_id: int) -> None:
                 [result.platform, import_id, import_id])
     cur.execute("DROP TABLE keep_first")
     if new or updated:
-        refresh_item_buyers(cur)
+        models.refresh(cur, {"order_items"})
 
 
 def _build_members(cur, det: Detection) -> None:
@@ -1031,6 +1032,6 @@ def _merge_members(cur, result: ImportResult, import_id: int) -> None:
                 [result.platform, import_id, import_id])
     cur.execute("UPDATE customers SET in_members = true WHERE NOT in_members AND customer_id IN "
                 "(SELECT customer_id FROM new_members)")
-    refresh_member_facts(cur)
+    models.refresh(cur, {"members"})
     row = cur.execute("SELECT min(last_trade_at)::VARCHAR, max(last_trade_at)::VARCHAR FROM new_members").fetchone()
     result.date_min, result.date_max = row

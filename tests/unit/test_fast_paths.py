@@ -19,7 +19,8 @@ import pytest
 
 from crm.analysis import amount, counts, levels, lifecycle, timing
 from crm.analysis.quantiles import quantile_cont, quantiles_cont
-from crm.db import SCHEMA_VERSION, Database, refresh_customer_stats
+from crm import models
+from crm.db import SCHEMA_VERSION, Database
 from crm.filters import Filters
 from crm.importing import import_file
 from crm.levels import LevelRules
@@ -232,7 +233,7 @@ def test_refresh_keeps_purchase_facts_in_time_order(loaded):
     rows = loaded.query("SELECT ordered_at FROM purchase_facts")
     assert [r[0] for r in rows] == sorted(r[0] for r in rows)
     with loaded.write() as cur:
-        refresh_customer_stats(cur)
+        models.refresh(cur, {"orders"})
     assert loaded.scalar("SELECT count(*) FROM purchase_facts") == len(rows)
 
 
