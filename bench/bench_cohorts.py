@@ -99,10 +99,10 @@ def main() -> None:
         specs["custom_item_contains"] = specs["dormant"].with_(item_contains="洗发水")
         for name, spec in specs.items():
             e = cohorts.evaluate(db, spec, as_of)
-            sql, params = cohorts.members_sql(spec, as_of, fast=cohorts.complete_history(db, as_of))
+            members = cohorts.members_sql(spec, as_of, fast=cohorts.complete_history(db, as_of))
             ev = timed(lambda: filter_change(db, spec, as_of))
-            plan = timed(lambda: coupons.plan(db, sql, params, as_of))
-            stats = coupons.order_values(db, sql, params, as_of)
+            plan = timed(lambda: coupons.plan(db, members, as_of))
+            stats = coupons.order_values(db, members, as_of)
             offers = coupons.candidate_offers(stats)
             slider = timed(lambda: coupons.recommend(coupons.economics(
                 offers, stats["members"], coupons.Assumptions(redemption_rate=0.1))), 5)

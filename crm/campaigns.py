@@ -35,12 +35,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cohorts import (KeyedError, CohortSpec, _base, _conditions, complete_history, CONTACTED_SQL,
-                      OPTED_OUT_SQL, prepare)
+from .cohorts import (CONTACTED_SQL, OPTED_OUT_SQL, CohortSpec, KeyedError, base_sql, complete_history,
+                      members_sql, prepare, where)
 from .db import Database
 from .i18n import fmt_int, fmt_money, fmt_pct, t
 from .levels import LevelRules
 from .segments import STAGES, LifecycleThresholds
+from .sql import Q
 
 CHANNELS = ("sms", "chat", "email", "insert", "coupon")
 GROUPS = ("treatment", "holdout")
@@ -172,15 +173,6 @@ def offer_text(offer: tuple[Decimal, Decimal] | None) -> str | None:
 
 
 # -- planning a split ---------------------------------------------------------------------------------
-def _members_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules, thresholds: LifecycleThresholds,
-                 fast: bool) -> tuple[str, list]:
-    """The cohort's members with their stratum (level code, stage number). Call `prepare` first."""
-    base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), ids=False)
-    where, wparams = _conditions(spec, as_of, fast)
-    return (f"{base}\nSELECT cust_no, coalesce(level_code, -1) AS level_code, coalesce(stage_no, -1) AS stage_no "
-            f"FROM base WHERE {where} ORDER BY cust_no", bparams + wparams)
-
-
 def left_out(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,
              thresholds: LifecycleThresholds | None = None) -> dict:
     """Members the cohort's other conditions give who are left out, and why: {opted_out,
@@ -189,16 +181,14 @@ def left_out(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules |
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
     prepare(db, spec, as_of)
     fast = complete_history(db, as_of)
-    base, bparams = _base(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), ids=False)
-    where, wparams = _conditions(spec.with_(not_contacted_days=None), as_of, fast, optouts=False)
-    if spec.not_contacted_days is not None:
-        contacted, cparams = f"NOT ({CONTACTED_SQL})", [as_of, spec.not_contacted_days, as_of]
-    else:
-        contacted, cparams = "false", []
-    row = db.query(f"""{base}
+    contacted = (Q(f"NOT ({CONTACTED_SQL})", as_of=as_of, not_contacted_days=spec.not_contacted_days)
+                 if spec.not_contacted_days is not None else "false")
+    row = db.query(Q(f"""{{base}}
         SELECT count(*) FILTER (WHERE NOT ({OPTED_OUT_SQL})),
-               count(*) FILTER (WHERE ({OPTED_OUT_SQL}) AND {contacted})
-        FROM base WHERE {where}""", bparams + cparams + wparams)[0]
+               count(*) FILTER (WHERE ({OPTED_OUT_SQL}) AND {{contacted}})
+        FROM base WHERE {{where}}""").fill(
+        base=base_sql(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), ids=False),
+        contacted=contacted, where=where(spec.with_(not_contacted_days=None), as_of, fast, optouts=False)))[0]
     return {"opted_out": int(row[0]), "contacted": int(row[1])}
 
 
@@ -247,12 +237,11 @@ def base_rate(db: Database, spec: CohortSpec, as_of: dt.date, window: int, rules
     (rate, members then, assumed) — assumed (ASSUMED_BASE_RATE) when that earlier cohort is empty."""
     then = as_of - dt.timedelta(days=window)
     prepare(db, spec, then)
-    sql, params = _members_sql(spec, then, rules, thresholds, fast=False)
-    row = db.query(f"""WITH m AS ({sql})
+    row = db.query(Q("""WITH m AS ({members})
         SELECT count(*), count(*) FILTER (WHERE cust_no IN (
             SELECT cust_no FROM orders WHERE is_purchase AND cust_no IS NOT NULL
-              AND ordered_at >= ?::DATE + INTERVAL 1 DAY AND ordered_at < ?::DATE + INTERVAL 1 DAY))
-        FROM m""", params + [then, as_of])[0]
+              AND ordered_at >= $then::DATE + INTERVAL 1 DAY AND ordered_at < $until::DATE + INTERVAL 1 DAY))
+        FROM m""", then=then, until=as_of).fill(members=members_sql(spec, then, rules, thresholds, fast=False)))[0]
     n, bought = int(row[0]), int(row[1])
     if n == 0:
         return ASSUMED_BASE_RATE, 0, True
@@ -267,8 +256,8 @@ def plan(db: Database, spec: CohortSpec, as_of: dt.date, holdout: float = DEFAUL
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
     _check_share(holdout)
     prepare(db, spec, as_of)
-    sql, params = _members_sql(spec, as_of, rules, thresholds, complete_history(db, as_of))
-    members = int(db.scalar(f"SELECT count(*) FROM ({sql})", params) or 0)
+    members = int(db.scalar(Q("SELECT count(*) FROM ({m})").fill(
+        m=members_sql(spec, as_of, rules, thresholds, complete_history(db, as_of)))) or 0)
     n_hold = holdout_size(members, holdout)
     n_treat = members - n_hold
     rate, then_members, assumed = base_rate(db, spec, as_of, window, rules, thresholds)
@@ -324,8 +313,7 @@ def create(db: Database, name: str, spec: CohortSpec, as_of: dt.date, *, holdout
     start = start or (as_of + dt.timedelta(days=1))
     seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy % (2 ** 31))
     gone = left_out(db, spec, as_of, rules, thresholds)      # (also prepares the cohort's inputs)
-    sql, params = _members_sql(spec, as_of, rules, thresholds, complete_history(db, as_of))
-    got = db.frame(sql, params)
+    got = db.frame(members_sql(spec, as_of, rules, thresholds, complete_history(db, as_of), strata=True))
     cust = got["cust_no"].to_numpy(dtype=np.int64)
     strata = (got["level_code"].to_numpy(dtype=np.int64) * 10 + got["stage_no"].to_numpy(dtype=np.int64))
     hold = split(cust, strata, holdout, seed)
@@ -454,11 +442,11 @@ def members(db: Database, name: str, group: str, lang: str = "zh") -> pd.DataFra
     return out
 
 
-def contacted_sql(db: Database, name: str) -> tuple[str, list]:
+def contacted_sql(db: Database, name: str) -> Q:
     """SQL selecting `cust_no` of the contacted group (those who opted out since left out), for a
     contact tag (`tags.add_to_tag`). The holdout has no such query: it is never contacted."""
-    return ("SELECT cust_no FROM campaign_members WHERE campaign_id = ? AND grp = 'treatment' AND cust_no IS NOT NULL "
-            "AND customer_id NOT IN (SELECT customer_id FROM optouts)", [_id(db, name)])
+    return Q("SELECT cust_no FROM campaign_members WHERE campaign_id = $campaign_id AND grp = 'treatment' "
+             "AND cust_no IS NOT NULL AND customer_id NOT IN (SELECT customer_id FROM optouts)", campaign_id=_id(db, name))
 
 
 def member_keys(db: Database, name: str, group: str) -> list[str]:

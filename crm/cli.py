@@ -1,4 +1,4 @@
-"""The command line (stable: tests and automation rely on it; see DESIGN.md).
+"""The command line (stable: tests and automation rely on it; see the README, "Command line").
 
     python -m crm --db PATH import FILE [FILE…] [--format NAME] [--map FIELD=COLUMN …] [--json]
     python -m crm --db PATH summary [--as-of YYYY-MM-DD] --json
@@ -374,6 +374,7 @@ def _cohort(db, args, as_of, ext, lang) -> int:
 def _tags(db, args, as_of, lang) -> int:
     from . import tags as T
     from .cohorts import members_sql
+    from .sql import Q
     cmd = args.tags_command
     if cmd == "list":
         df = T.list_tags(db)
@@ -402,16 +403,16 @@ def _tags(db, args, as_of, lang) -> int:
     unfiltered = spec.is_empty() and not args.preset and not args.saved
     from .cohorts import complete_history, prepare
     prepare(db, spec, as_of)
-    sql, params = members_sql(spec, as_of, rules, thresholds, fast=complete_history(db, as_of))
+    cohort = members_sql(spec, as_of, rules, thresholds, fast=complete_history(db, as_of))
     if cmd == "add":
-        members = db.scalar(f"SELECT count(*) FROM ({sql}) s", params)
-        added = T.add_to_tag(db, args.name, (sql, params), create=True)
+        members = db.scalar(Q("SELECT count(*) FROM ({cohort}) s").fill(cohort=cohort))
+        added = T.add_to_tag(db, args.name, cohort, create=True)
         print(t("tags_added", lang, name=args.name.strip(), added=f"{added:,}", members=f"{members:,}"))
     elif cmd == "remove":
-        removed = T.remove_from_tag(db, args.name, None if unfiltered else (sql, params))
+        removed = T.remove_from_tag(db, args.name, None if unfiltered else cohort)
         print(t("tags_removed", lang, name=args.name.strip(), removed=f"{removed:,}"))
     else:
-        moved = T.move_to_tag(db, args.old, args.new, None if unfiltered else (sql, params), create=True)
+        moved = T.move_to_tag(db, args.old, args.new, None if unfiltered else cohort, create=True)
         print(t("tags_moved", lang, old=args.old.strip(), new=args.new.strip(), moved=f"{moved:,}"))
     return 0
 

@@ -12,7 +12,7 @@ four). Only `order_values()` reads the database: one query counts the cohort's p
 value; everything else is computed from those counts (`stats_from_counts`), and the later steps
 work on that small result (the exact cumulative counts of distinct order values).
 
-Definitions (DESIGN.md "Definitions"):
+Definitions (README, "Definitions"):
 - **Cohort size** (`members`): distinct non-null `cust_no` of the cohort sub-query, whether or not
   they ever bought: everyone in the cohort is contacted.
 - **Cohort orders**: every purchase (成交订单: paid, not refunded in full) of a cohort member up to
@@ -73,6 +73,7 @@ from .db import Database
 from .filters import Filters
 from .i18n import fmt_money, fmt_pct
 from .numbers import CENT
+from .sql import Q
 
 MAX_BINS = 20                         # closed histogram bins at most (plus the open one)
 QUANTILES = (("p10", 0.10), ("p25", 0.25), ("p50", 0.50), ("p60", 0.60), ("p70", 0.70),
@@ -138,9 +139,8 @@ def bin_width(p90) -> int:
     return next(w for w in BIN_WIDTHS if (p // w) + 1 <= MAX_BINS)
 
 
-def order_values(db: Database, members_sql: str, members_params: list | tuple | None,
-                 as_of: dt.date, f: Filters | None = None) -> dict:
-    """The cohort's historical order values (SQL over the cohort's purchases).
+def order_values(db: Database, members: Q, as_of: dt.date, f: Filters | None = None) -> dict:
+    """The cohort's historical order values (`members`: SQL giving the cohort's cust_no).
 
     Returns {as_of, members (cohort size), buyers (members with a purchase), purchases (all,
     zero-spend included), zero_spend (purchases of value 0, left out of the distribution), orders
@@ -154,9 +154,7 @@ def order_values(db: Database, members_sql: str, members_params: list | tuple | 
     ignored (history up to `as_of`). `crm.cohorts.evaluate(…, values=True)` gives the counts of a
     cohort in the same pass as its figures; `stats_from_counts` turns them into this dict."""
     scope_f = (f or Filters(as_of=as_of)).with_(as_of=as_of, start=None, end=None)
-    scope, scope_params = scope_f.purchases("o.cust_no, o.spend", dates=False)
-    rows = db.query(VALUES_SQL.format(members=members_sql, scope=scope),
-                    list(members_params or []) + list(scope_params))
+    rows = db.query(Q(VALUES_SQL).fill(members=members, scope=scope_f.purchases("o.cust_no, o.spend", dates=False)))
     head = next(r for r in rows if r[2] is not None)
     return stats_from_counts([(r[0], r[1]) for r in rows if r[2] is None], int(head[1]), int(head[2]), as_of)
 
@@ -459,10 +457,10 @@ def recommend(economics_df: pd.DataFrame) -> dict | None:
     return {"offer": best, "profitable": profitable, "reason": {"key": key, **params}}
 
 
-def plan(db: Database, members_sql: str, members_params, as_of: dt.date,
+def plan(db: Database, members: Q, as_of: dt.date,
          assumptions: Assumptions | None = None, f: Filters | None = None, **offer_options) -> dict:
     """All four steps: {stats, offers, economics, recommendation}."""
-    stats = order_values(db, members_sql, members_params, as_of, f)
+    stats = order_values(db, members, as_of, f)
     offers = candidate_offers(stats, **offer_options)
     econ = economics(offers, stats["members"], assumptions)
     return {"stats": stats, "offers": offers, "economics": econ, "recommendation": recommend(econ)}

@@ -15,6 +15,7 @@ from typing import Iterator
 import duckdb
 
 from . import models
+from .sql import Q
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
@@ -162,6 +163,14 @@ def _parse_bytes(text: str) -> int:
     return int(float(m.group(1)) * 1024 ** " KMGT".index(m.group(2).upper() or " "))
 
 
+def _args(sql: "str | Q", params) -> tuple:
+    if isinstance(sql, Q):
+        if params:
+            raise TypeError("a Q carries its own parameters")
+        return sql.compile()
+    return sql, params or []
+
+
 class Database:
     """Owns the connection to one database file and the policy: parallel readers, one writer."""
 
@@ -243,25 +252,26 @@ class Database:
             finally:
                 cur.close()
 
-    def query(self, sql: str, params: list | tuple | dict | None = None) -> list[tuple]:
+    def query(self, sql: "str | Q", params: list | tuple | dict | None = None) -> list[tuple]:
+        """Rows of `sql` (text and its parameters, or a `crm.sql.Q` carrying its own)."""
         with self.read() as cur:
-            return cur.execute(sql, params or []).fetchall()
+            return cur.execute(*_args(sql, params)).fetchall()
 
-    def query_df(self, sql: str, params: list | tuple | dict | None = None):
+    def query_df(self, sql: "str | Q", params: list | tuple | dict | None = None):
         """A pandas DataFrame (DuckDB's .df(): DECIMAL becomes float — for charts, not money sums)."""
         with self.read() as cur:
-            return cur.execute(sql, params or []).df()
+            return cur.execute(*_args(sql, params)).df()
 
-    def frame(self, sql: str, params: list | tuple | dict | None = None):
+    def frame(self, sql: "str | Q", params: list | tuple | dict | None = None):
         """A pandas DataFrame that keeps DuckDB's values as they are (DECIMAL stays Decimal)."""
         import pandas as pd
         with self.read() as cur:
-            res = cur.execute(sql, params or [])
+            res = cur.execute(*_args(sql, params))
             cols = [d[0] for d in res.description]
             rows = res.fetchall()
         return pd.DataFrame(rows, columns=cols)
 
-    def scalar(self, sql: str, params: list | tuple | dict | None = None):
+    def scalar(self, sql: "str | Q", params: list | tuple | dict | None = None):
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from .db import Database
 from .levels import LevelRules, customer_levels_sql, rule_level_sql
+from .sql import Q
 
 # Columns of purchase_facts (crm/db.py): `purchases()` reads it when only these are asked for.
 FACT_COLUMNS = frozenset({"cust_no", "ordered_at", "spend", "seq", "prev_at", "next_at", "first_at"})
@@ -77,7 +78,7 @@ class Filters:
         """`all_purchases` without a level filter: the tables summed over all customers answer."""
         return self.all_purchases and not self.levels
 
-    def customer_levels(self) -> tuple[str, list]:
+    def customer_levels(self) -> Q:
         """`customer_levels_sql` for these filters (the fast path when history is complete)."""
         return customer_levels_sql(self.rules, self.as_of, fast=self.complete_history)
 
@@ -88,38 +89,41 @@ class Filters:
     def with_(self, **changes) -> "Filters":
         return replace(self, **changes)
 
-    def order_conditions(self, alias: str = "o", dates: bool = True) -> tuple[str, list]:
-        """WHERE conditions (joined by AND, starting with 'AND') on an orders table alias."""
-        conds, params = [], []
+    def order_conditions(self, alias: str = "o", dates: bool = True) -> Q:
+        """WHERE conditions (joined by AND, starting with 'AND') on an orders table alias. With
+        `dates`, the order date range ($range_start … $range_end); without, up to $as_of."""
+        conds, params = [], {}
         if dates:
-            conds.append(f"{alias}.ordered_at < ?::DATE + INTERVAL 1 DAY")
-            params.append(self.last_day)
+            conds.append(f"{alias}.ordered_at < $range_end::DATE + INTERVAL 1 DAY")
+            params["range_end"] = self.last_day
             if self.start:
-                conds.append(f"{alias}.ordered_at >= ?::DATE")
-                params.append(self.start)
+                conds.append(f"{alias}.ordered_at >= $range_start::DATE")
+                params["range_start"] = self.start
+        else:
+            conds.append(f"{alias}.ordered_at < $as_of::DATE + INTERVAL 1 DAY")
+            params["as_of"] = self.as_of
         for col, values in (("province", self.provinces), ("platform", self.platforms), ("shop", self.shops)):
             if values:
-                conds.append(f"list_contains(?::VARCHAR[], {alias}.{col})")
-                params.append(list(values))
-        return "".join(f" AND {c}" for c in conds), params
+                conds.append(f"list_contains(${col}s::VARCHAR[], {alias}.{col})")
+                params[f"{col}s"] = list(values)
+        return Q("".join(f" AND {c}" for c in conds), **params)
 
-    def buyer_levels(self) -> tuple[str, list]:
+    def buyer_levels(self) -> Q:
         """One row per customer with a purchase up to the as-of date (at least): cust_no and
         level_code, as `customer_levels()` gives them. With complete history, from customer_stats
         alone (it keeps the member export's level: no customer-sized join with customers or members)."""
         if not self.complete_history:
             return self.customer_levels()
-        expr, params = rule_level_sql(self.rules, "b.spend", "b.purchases")
-        return f"SELECT b.cust_no, coalesce(b.member_level, {expr}) AS level_code FROM customer_stats b", params
+        return Q("SELECT b.cust_no, coalesce(b.member_level, {rule}) AS level_code FROM customer_stats b").fill(
+            rule=rule_level_sql(self.rules, "b.spend", "b.purchases"))
 
-    def level_join(self, alias: str = "o") -> tuple[str, list]:
+    def level_join(self, alias: str = "o") -> Q:
         """A JOIN restricting to customers of the chosen levels (empty when all levels). Only for
         rows of buyers (purchases, customer_stats): `buyer_levels()` covers them."""
         if not self.levels:
-            return "", []
-        sql, params = self.buyer_levels()
-        return (f" JOIN ({sql}) lv ON lv.cust_no = {alias}.cust_no AND list_contains(?::INTEGER[], lv.level_code)",
-                params + [list(self.levels)])
+            return Q("")
+        return Q(" JOIN ({levels}) lv ON lv.cust_no = {alias}.cust_no AND list_contains($levels::INTEGER[], lv.level_code)",
+                 levels=list(self.levels)).fill(levels=self.buyer_levels(), alias=alias)
 
     def reads_facts(self, columns: str) -> bool:
         """True when `purchases(columns)` reads purchase_facts rather than orders."""
@@ -128,19 +132,14 @@ class Filters:
         names = [c.strip() for c in columns.split(",")]
         return all(n.startswith("o.") and n[2:] in FACT_COLUMNS for n in names)
 
-    def purchases(self, columns: str = "o.*", dates: bool = True) -> tuple[str, list]:
+    def purchases(self, columns: str = "o.*", dates: bool = True) -> Q:
         """SELECT of the purchases in scope. `dates=False` keeps the level/province/platform/shop
         filters but takes every purchase up to the as-of date (for histories such as cohorts).
         Reads purchase_facts (the same rows, sorted by time) when it may and has the columns
         (`o.cust_no`, `o.ordered_at`, `o.spend`, and its own `o.seq`, `o.prev_at`, …)."""
-        join, jparams = self.level_join("o")
-        if dates:
-            where, wparams = self.order_conditions("o")
-        else:
-            where, wparams = self.with_(start=None, end=None).order_conditions("o")
-        if self.reads_facts(columns):
-            return (f"SELECT {columns} FROM purchase_facts o{join} WHERE TRUE{where}", jparams + wparams)
-        return (f"SELECT {columns} FROM orders o{join} WHERE o.is_purchase{where}", jparams + wparams)
+        table = "purchase_facts o{join} WHERE TRUE" if self.reads_facts(columns) else "orders o{join} WHERE o.is_purchase"
+        return Q(f"SELECT {{columns}} FROM {table}{{where}}").fill(
+            columns=columns, join=self.level_join("o"), where=self.order_conditions("o", dates))
 
 
 def filter_options(db: Database) -> dict[str, list]:

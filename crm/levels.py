@@ -10,6 +10,7 @@ import logging
 from dataclasses import asdict, dataclass
 
 from .db import Database
+from .sql import Q
 from .importing.specs import TAOBAO_LEVELS
 
 LEVEL_CODES = (0, 1, 2, 3, 4)
@@ -73,51 +74,46 @@ def save_rules(db: Database, rules: LevelRules) -> None:
     db.set_setting(SETTING_KEY, rules.to_json())
 
 
-def rule_level_sql(rules: LevelRules, spend_col: str = "spend", count_col: str = "purchases") -> tuple[str, list]:
-    """SQL expression: the level the rules give a customer with this spend and purchase count."""
-    parts, params = [], []
+def rule_level_sql(rules: LevelRules, spend_col: str = "spend", count_col: str = "purchases",
+                   name: str = "level") -> Q:
+    """SQL expression: the level the rules give a customer with this spend and purchase count. Its
+    thresholds are the parameters `$<name>_spend_<code>` / `$<name>_count_<code>` (another `name`
+    for other rules in the same query)."""
+    parts, params = [], {}
     for code in (4, 3, 2, 1):
         s, c = rules.spend[code - 1], rules.count[code - 1]
         conds = []
         if s is not None:
-            conds.append(f"{spend_col} >= ?")
-            params.append(s)
+            conds.append(f"{spend_col} >= ${name}_spend_{code}")
+            params[f"{name}_spend_{code}"] = s
         if c is not None:
-            conds.append(f"{count_col} >= ?")
-            params.append(c)
+            conds.append(f"{count_col} >= ${name}_count_{code}")
+            params[f"{name}_count_{code}"] = c
         if conds:
             parts.append(f"WHEN {' OR '.join(conds)} THEN {code}")
     if not parts:
-        return "0", []
-    return f"CASE {' '.join(parts)} ELSE 0 END", params
+        return Q("0")
+    return Q(f"CASE {' '.join(parts)} ELSE 0 END", **params)
 
 
-def customer_levels_sql(rules: LevelRules, as_of, fast: bool = False) -> tuple[str, list]:
+CUSTOMER_LEVELS_SQL = """
+    SELECT c.cust_no, coalesce(b.spend, 0) AS spend, coalesce(b.purchases, 0) AS purchases,
+           {rule} AS rule_level, m.level_code AS export_level, coalesce(m.level_code, {rule}) AS level_code
+    FROM customers c
+    LEFT JOIN ({buyers}) b ON b.cust_no = c.cust_no
+    LEFT JOIN members m ON m.cust_no = c.cust_no
+"""
+
+
+def customer_levels_sql(rules: LevelRules, as_of, fast: bool = False) -> Q:
     """One row per known customer: cust_no, spend and purchases up to the as-of date, the level the
     rules give (`rule_level`), the exported level where there is one (`export_level`), and the
-    level used everywhere (`level_code`: exported first, else rules). Returns SQL and its
-    parameters, to be used as a sub-query. `fast=True` (only when the as-of date is on or after
-    the latest order: `Filters.complete_history`) reads the per-customer totals kept by imports."""
-    expr, params = rule_level_sql(rules, "coalesce(b.spend, 0)", "coalesce(b.purchases, 0)")
-    if fast:  # as-of date on or after the latest order: the import's per-customer totals are exact
-        sql = f"""
-        SELECT c.cust_no, coalesce(b.spend, 0) AS spend, coalesce(b.purchases, 0) AS purchases,
-               {expr} AS rule_level, m.level_code AS export_level,
-               coalesce(m.level_code, {expr}) AS level_code
-        FROM customers c
-        LEFT JOIN customer_stats b ON b.cust_no = c.cust_no
-        LEFT JOIN members m ON m.cust_no = c.cust_no
-        """
-        return sql, params + params
-    sql = f"""
-        SELECT c.cust_no, coalesce(b.spend, 0) AS spend, coalesce(b.purchases, 0) AS purchases,
-               {expr} AS rule_level, m.level_code AS export_level,
-               coalesce(m.level_code, {expr}) AS level_code
-        FROM customers c
-        LEFT JOIN (SELECT cust_no, sum(spend) AS spend, count(*) AS purchases FROM orders
-                   WHERE is_purchase AND cust_no IS NOT NULL AND ordered_at < ?::DATE + INTERVAL 1 DAY
-                   GROUP BY cust_no) b ON b.cust_no = c.cust_no
-        LEFT JOIN members m ON m.cust_no = c.cust_no
-    """
-    # the rule expression appears twice, before the as-of date
-    return sql, params + params + [as_of]
+    level used everywhere (`level_code`: exported first, else the rules), as a sub-query.
+    `fast=True` (only when the as-of date is on or after the latest order:
+    `Filters.complete_history`) reads the per-customer totals kept by imports."""
+    from .filters import Filters
+    from .metrics import buyer_facts
+    f = Filters(as_of=as_of, rules=rules, data_last_day=as_of if fast else None, fast=fast)
+    return Q(CUSTOMER_LEVELS_SQL).fill(
+        rule=rule_level_sql(rules, "coalesce(b.spend, 0)", "coalesce(b.purchases, 0)"),
+        buyers=buyer_facts(f, ("spend", "purchases")))

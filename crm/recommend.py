@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .db import Database
+from .sql import Q
 
 MIN_SUPPORT = 3
 
@@ -78,17 +79,16 @@ WITH m AS ({members}),
 size AS (SELECT count(*)::DOUBLE AS n FROM m),
 total AS (SELECT count(DISTINCT cust_no)::DOUBLE AS n FROM reco_customer_items),
 cm AS (SELECT ci.item_no, count(*) AS members FROM reco_customer_items ci
-       WHERE ci.cust_no IN (SELECT cust_no FROM m) GROUP BY 1 HAVING count(*) >= ?)
+       WHERE ci.cust_no IN (SELECT cust_no FROM m) GROUP BY 1 HAVING count(*) >= $min_support)
 SELECT it.item, cm.members, cm.members / (SELECT n FROM size) AS share,
        it.buyers / (SELECT n FROM total) AS shop_share,
        (cm.members / (SELECT n FROM size)) / (it.buyers / (SELECT n FROM total)) AS lift
 FROM cm JOIN reco_items it USING (item_no)
-ORDER BY lift DESC, cm.members DESC, it.item LIMIT ?"""
+ORDER BY lift DESC, cm.members DESC, it.item LIMIT $limit"""
 
 
-def cohort_likes(db: Database, members: tuple[str, list], limit: int = 10) -> pd.DataFrame:
+def cohort_likes(db: Database, members: Q, limit: int = 10) -> pd.DataFrame:
     """The items a cohort's members bought most over the shop's rate: item, members (who bought it),
     share (of the cohort), shop_share (of all buyers with items), lift = share ÷ shop_share."""
     ensure(db)
-    sql, params = members
-    return db.frame(LIKES_SQL.format(members=sql), params + [MIN_SUPPORT, int(limit)])
+    return db.frame(Q(LIKES_SQL, min_support=MIN_SUPPORT, limit=int(limit)).fill(members=members))

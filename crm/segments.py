@@ -1,6 +1,6 @@
 """Lifecycle stages and RFM scores: the segments the lifecycle page shows and cohorts build on.
 
-Definitions (DESIGN.md):
+Definitions (README, "Definitions"):
 - Days since last purchase (未购天数): whole calendar days between the date of the customer's last
   purchase up to the as-of date and the as-of date. Only customers with at least one purchase up
   to the as-of date have one; customers known only from a member export have no stage.
@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from .db import Database
 from .filters import Filters
+from .sql import Q
 
 STAGES = ("after_sale", "active", "silent", "sleeping", "lost")
 STAGE_NAMES = {
@@ -73,14 +74,18 @@ class LifecycleThresholds:
         i = STAGES.index(stage)
         return (b[i] + 1 if i else 0, b[i + 1] if i < 4 else None)
 
-    def stage_sql(self, days_col: str = "days_since_last") -> tuple[str, list]:
-        parts = " ".join(f"WHEN {days_col} <= ? THEN '{s}'" for s in STAGES[:4])
-        return f"CASE WHEN {days_col} IS NULL THEN NULL {parts} ELSE 'lost' END", list(self.bounds())
+    def stage_sql(self, days_col: str = "days_since_last") -> Q:
+        """The stage of a number of days since the last purchase (parameters `$stage_bound_<i>`)."""
+        parts = " ".join(f"WHEN {days_col} <= $stage_bound_{i} THEN '{s}'" for i, s in enumerate(STAGES[:4]))
+        return Q(f"CASE WHEN {days_col} IS NULL THEN NULL {parts} ELSE 'lost' END", **self._bound_params())
 
-    def stage_no_sql(self, days_col: str = "days_since_last") -> tuple[str, list]:
+    def stage_no_sql(self, days_col: str = "days_since_last") -> Q:
         """As `stage_sql`, the stage's position in STAGES (0 = after_sale … 4 = lost): cheaper to group by."""
-        parts = " ".join(f"WHEN {days_col} <= ? THEN {i}" for i in range(4))
-        return f"CASE WHEN {days_col} IS NULL THEN NULL {parts} ELSE 4 END", list(self.bounds())
+        parts = " ".join(f"WHEN {days_col} <= $stage_bound_{i} THEN {i}" for i in range(4))
+        return Q(f"CASE WHEN {days_col} IS NULL THEN NULL {parts} ELSE 4 END", **self._bound_params())
+
+    def _bound_params(self) -> dict:
+        return {f"stage_bound_{i}": b for i, b in enumerate(self.bounds())}
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -128,26 +133,27 @@ class RfmCuts:
                 problems.append(f"segments_rfm_not_rising_{name}")
         return list(dict.fromkeys(problems))
 
-    def score_sql(self, days_col: str, count_col: str, spend_col: str) -> tuple[str, list]:
-        """Three SQL expressions `r, f, m` (comma-separated) and their parameters."""
-        r = "CASE " + " ".join(f"WHEN {days_col} <= ? THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
-        f = "CASE " + " ".join(f"WHEN {count_col} >= ? THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
-        m = "CASE " + " ".join(f"WHEN {spend_col} >= ? THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
+    def score_sql(self, days_col: str, count_col: str, spend_col: str) -> Q:
+        """Three SQL expressions `r, f, m` (comma-separated), parameters `$rfm_r_<i>`, `$rfm_f_<i>`, `$rfm_m_<i>`."""
+        r = "CASE " + " ".join(f"WHEN {days_col} <= $rfm_r_{i} THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
+        f = "CASE " + " ".join(f"WHEN {count_col} >= $rfm_f_{i} THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
+        m = "CASE " + " ".join(f"WHEN {spend_col} >= $rfm_m_{i} THEN {5 - i}" for i in range(4)) + " ELSE 1 END"
         # money cut points as exact decimals: a spend of 99.99 against a cut of 99.99 is "on the cut"
-        params = (list(self.recency) + list(reversed(self.frequency))
-                  + [Decimal(str(v)) for v in reversed(self.monetary)])
-        return f"{r} AS r, {f} AS f, {m} AS m", params
+        params = {f"rfm_r_{i}": v for i, v in enumerate(self.recency)}
+        params |= {f"rfm_f_{i}": v for i, v in enumerate(reversed(self.frequency))}
+        params |= {f"rfm_m_{i}": Decimal(str(v)) for i, v in enumerate(reversed(self.monetary))}
+        return Q(f"{r} AS r, {f} AS f, {m} AS m", **params)
 
     def segment(self, r: int, f: int, m: int) -> str:
         key = ("h" if r >= self.high_r else "l") + ("h" if f >= self.high_f else "l") + ("h" if m >= self.high_m else "l")
         return RFM_SEGMENTS[key]
 
-    def segment_sql(self) -> tuple[str, list]:
+    def segment_sql(self) -> Q:
         """SQL expression over columns r, f, m giving the segment id."""
         whens = " ".join(
-            f"WHEN (r >= ?) = {k[0] == 'h'} AND (f >= ?) = {k[1] == 'h'} AND (m >= ?) = {k[2] == 'h'} THEN '{seg}'"
-            for k, seg in RFM_SEGMENTS.items())
-        return f"CASE {whens} END", [self.high_r, self.high_f, self.high_m] * len(RFM_SEGMENTS)
+            f"WHEN (r >= $high_r) = {k[0] == 'h'} AND (f >= $high_f) = {k[1] == 'h'} AND (m >= $high_m) = {k[2] == 'h'} "
+            f"THEN '{seg}'" for k, seg in RFM_SEGMENTS.items())
+        return Q(f"CASE {whens} END", high_r=self.high_r, high_f=self.high_f, high_m=self.high_m)
 
 
 # R/F/M high (h) or low (l) → segment id (the common 8-class RFM model).
@@ -171,24 +177,9 @@ def segment_name(seg: str | None, lang: str) -> str:
     return RFM_SEGMENT_NAMES.get(lang, RFM_SEGMENT_NAMES["en"]).get(seg, seg)
 
 
-def customer_facts_sql(f: Filters) -> tuple[str, list]:
+def customer_facts_sql(f: Filters) -> Q:
     """One row per customer with a purchase up to the as-of date (level/province/platform/shop
     filters apply; the order date range does not): cust_no, first_purchase_at, last_purchase_at,
     purchases, spend (DECIMAL), days_since_last."""
-    if f.complete_history and not (f.provinces or f.platforms or f.shops):
-        # every purchase is on or before the as-of date: the importer's per-customer totals
-        join, jparams = f.level_join("s")
-        sql = f"""
-            SELECT s.cust_no, s.first_purchase_at, s.last_purchase_at, s.purchases, s.spend,
-                   (?::DATE - s.last_purchase_at::DATE) AS days_since_last
-            FROM customer_stats s{join}
-        """
-        return sql, [f.as_of] + jparams
-    h_sql, h_params = f.purchases("o.cust_no, o.ordered_at, o.spend", dates=False)
-    sql = f"""
-        SELECT cust_no, min(ordered_at) AS first_purchase_at, max(ordered_at) AS last_purchase_at,
-               count(*) AS purchases, sum(spend)::DECIMAL(38,2) AS spend,
-               (?::DATE - max(ordered_at)::DATE) AS days_since_last
-        FROM ({h_sql}) h WHERE cust_no IS NOT NULL GROUP BY cust_no
-    """
-    return sql, [f.as_of] + h_params
+    from .metrics import buyer_facts
+    return buyer_facts(f, ("first_purchase_at", "last_purchase_at", "purchases", "spend", "days_since_last"))

@@ -1,4 +1,4 @@
-"""Headline numbers (Home page, `python -m crm summary`), following DESIGN.md's definitions.
+"""Headline numbers (Home page, `python -m crm summary`), following the README's definitions.
 
 orders = purchases (paid, not refunded in full); GMV = Σ(amount − refund) over purchases;
 avg_order_value (笔单价) = GMV / purchases; avg_spend_per_buyer (客单价) = GMV / buyers;
@@ -10,33 +10,19 @@ import datetime as dt
 from decimal import Decimal
 
 from .db import Database
+from .filters import Filters
+from .metrics import buyer_totals, purchase_totals
+from .sql import Q
 from .numbers import div as _div
 
+# {buyers}: metrics.buyer_totals, {totals}: metrics.purchase_totals, {p}: the purchases in scope.
 SUMMARY_SQL = """
-WITH p AS (
-    SELECT cust_no, spend, ordered_at FROM orders
-    WHERE is_purchase AND ordered_at < ?::DATE + INTERVAL 1 DAY
-      AND (?::DATE IS NULL OR ordered_at >= ?::DATE)
-),
-per_buyer AS (
-    SELECT count(*) AS n FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no
-),
-known AS (  -- customers.first_order_at / in_members are kept by the importer
-    SELECT cust_no FROM customers WHERE in_members OR first_order_at < ?::DATE + INTERVAL 1 DAY
-),
-totals AS (
-    SELECT count(*) AS orders, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv,
-           min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at FROM p
-)
-SELECT
-    (SELECT count(*) FROM known) AS members,
-    (SELECT count(*) FROM per_buyer) AS buyers,
-    orders, gmv,
-    (SELECT count(*) FROM per_buyer WHERE n >= 2) AS repeat_buyers,
-    first_order_at, last_order_at
-FROM totals
+WITH b AS ({buyers}), t AS ({totals}),
+span AS (SELECT min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at FROM ({p}) p)
+SELECT (SELECT count(*) FROM customers WHERE in_members OR first_order_at < $as_of::DATE + INTERVAL 1 DAY) AS members,
+       b.buyers, t.all_purchases, t.all_gmv, b.repeat_buyers, span.first_order_at, span.last_order_at
+FROM b, t, span
 """
-
 
 
 def default_as_of(db: Database) -> dt.date | None:
@@ -45,33 +31,15 @@ def default_as_of(db: Database) -> dt.date | None:
 
 
 
-# All history with the as-of date on or after the latest order: the per-customer totals the
-# importer keeps (customer_stats) give buyers and repeat buyers without grouping every order.
-FAST_SUMMARY_SQL = """
-WITH totals AS (
-    SELECT count(*) AS orders, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv,
-           min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at
-    FROM orders WHERE is_purchase
-)
-SELECT
-    (SELECT count(*) FROM customers WHERE in_members OR first_order_at < ?::DATE + INTERVAL 1 DAY) AS members,
-    (SELECT count(*) FROM customer_stats) AS buyers,
-    orders, gmv,
-    (SELECT count(*) FROM customer_stats WHERE purchases >= 2) AS repeat_buyers,
-    first_order_at, last_order_at
-FROM totals
-"""
-
-
-def summary(db: Database, as_of: dt.date | None = None, start: dt.date | None = None) -> dict:
+def summary(db: Database, as_of: dt.date | None = None, start: dt.date | None = None, fast: bool = True) -> dict:
     """Headline numbers for purchases from `start` (inclusive, default: all) up to `as_of`
-    (inclusive, default: the date of the latest order)."""
+    (inclusive, default: the date of the latest order). `fast=False` never reads the import-maintained
+    tables (the tests compare both)."""
     latest = default_as_of(db)
     as_of = as_of or latest or dt.date.today()
-    if start is None and latest is not None and as_of >= latest:
-        row = db.query(FAST_SUMMARY_SQL, [as_of])[0]
-    else:
-        row = db.query(SUMMARY_SQL, [as_of, start, start, as_of])[0]
+    f = Filters(as_of=as_of, start=start, data_last_day=latest, fast=fast)
+    row = db.query(Q(SUMMARY_SQL, as_of=as_of).fill(
+        buyers=buyer_totals(f, ("buyers", "repeat_buyers")), totals=purchase_totals(f), p=f.purchases("o.ordered_at")))[0]
     members, buyers, orders, gmv, repeat, first, last = row
     return {
         "as_of": as_of.isoformat(),

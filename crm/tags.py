@@ -18,7 +18,9 @@ import datetime as dt
 
 import pandas as pd
 
-from .cohorts import NAME_MAX, KeyedError, _frame
+from .cohorts import NAME_MAX
+from .errors import KeyedError
+from .sql import Q
 from .db import Database
 from .levels import LevelRules
 from .segments import LifecycleThresholds
@@ -49,15 +51,13 @@ def _tag_id(cur, name: str, *, create: bool = False) -> int:
     return int(new_id)
 
 
-def _members(members) -> tuple[str, list]:
-    """A sub-query selecting distinct, non-null cust_no from a list or an (sql, params) pair."""
-    if isinstance(members, tuple) and len(members) == 2 and isinstance(members[0], str):
-        sql, params = members
-        return f"SELECT DISTINCT cust_no FROM ({sql}) m WHERE cust_no IS NOT NULL", list(params)
+def _members(members) -> Q:
+    """A sub-query selecting distinct, non-null cust_no from a list or a query (`Q`) of cust_no."""
+    if isinstance(members, Q):
+        return Q("SELECT DISTINCT cust_no FROM ({sql}) m WHERE cust_no IS NOT NULL").fill(sql=members)
     if isinstance(members, str):
-        raise TypeError("pass members as (sql, params) or a list of cust_no")
-    values = [int(v) for v in (members or [])]
-    return "SELECT DISTINCT unnest(?::INTEGER[]) AS cust_no", [values]
+        raise TypeError("pass members as a query (crm.sql.Q) or a list of cust_no")
+    return Q("SELECT DISTINCT unnest($members::INTEGER[]) AS cust_no", members=[int(v) for v in (members or [])])
 
 
 # -- tags --------------------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def delete_tag(db: Database, name: str) -> int:
 
 def list_tags(db: Database) -> pd.DataFrame:
     """tag_id, name, members, created_at — by name."""
-    return _frame(db, """
+    return db.frame("""
         SELECT t.tag_id, t.name, count(ct.cust_no) AS members, t.created_at
         FROM tags t LEFT JOIN customer_tags ct ON ct.tag_id = t.tag_id
         GROUP BY ALL ORDER BY t.name""", [])
@@ -107,14 +107,13 @@ def list_tags(db: Database) -> pd.DataFrame:
 def add_to_tag(db: Database, tag: str, members, *, create: bool = False) -> int:
     """Add members to a tag (their other tags stay). Idempotent. Returns how many were newly added.
     `create=True` creates the tag when it does not exist yet."""
-    sub, params = _members(members)
     with db.write() as cur:
         tag_id = _tag_id(cur, tag, create=create)
         before = cur.execute("SELECT count(*) FROM customer_tags WHERE tag_id = ?", [tag_id]).fetchone()[0]
-        cur.execute(f"""INSERT INTO customer_tags
-                        SELECT ?, s.cust_no, now()::TIMESTAMP FROM ({sub}) s
-                        WHERE s.cust_no IN (SELECT cust_no FROM customers)
-                        ON CONFLICT DO NOTHING""", [tag_id] + params)
+        cur.execute(*Q("""INSERT INTO customer_tags
+                          SELECT $tag_id, s.cust_no, now()::TIMESTAMP FROM ({sub}) s
+                          WHERE s.cust_no IN (SELECT cust_no FROM customers)
+                          ON CONFLICT DO NOTHING""", tag_id=tag_id).fill(sub=_members(members)))
         after = cur.execute("SELECT count(*) FROM customer_tags WHERE tag_id = ?", [tag_id]).fetchone()[0]
         db.bump_version(cur)
     return int(after - before)
@@ -124,13 +123,10 @@ def remove_from_tag(db: Database, tag: str, members=None) -> int:
     """Remove members from a tag (all of them when members is None). Returns how many were removed."""
     with db.write() as cur:
         tag_id = _tag_id(cur, tag)
-        if members is None:
-            cond, params = "", []
-        else:
-            sub, params = _members(members)
-            cond = f" AND cust_no IN ({sub})"
-        n = cur.execute(f"SELECT count(*) FROM customer_tags WHERE tag_id = ?{cond}", [tag_id] + params).fetchone()[0]
-        cur.execute(f"DELETE FROM customer_tags WHERE tag_id = ?{cond}", [tag_id] + params)
+        cond = "" if members is None else Q(" AND cust_no IN ({sub})").fill(sub=_members(members))
+        n = cur.execute(*Q("SELECT count(*) FROM customer_tags WHERE tag_id = $tag_id{cond}", tag_id=tag_id).fill(
+            cond=cond)).fetchone()[0]
+        cur.execute(*Q("DELETE FROM customer_tags WHERE tag_id = $tag_id{cond}", tag_id=tag_id).fill(cond=cond))
         db.bump_version(cur)
     return int(n)
 
@@ -143,13 +139,9 @@ def move_to_tag(db: Database, from_tag: str, to_tag: str, members=None, *, creat
         dst = _tag_id(cur, to_tag, create=create)
         if src == dst:
             return 0
-        if members is None:
-            cond, params = "", []
-        else:
-            sub, params = _members(members)
-            cond = f" AND cust_no IN ({sub})"
-        cur.execute(f"CREATE TEMP TABLE _moving AS SELECT cust_no FROM customer_tags WHERE tag_id = ?{cond}",
-                    [src] + params)
+        cond = "" if members is None else Q(" AND cust_no IN ({sub})").fill(sub=_members(members))
+        cur.execute(*Q("CREATE TEMP TABLE _moving AS SELECT cust_no FROM customer_tags WHERE tag_id = $tag_id{cond}",
+                       tag_id=src).fill(cond=cond))
         try:
             n = cur.execute("SELECT count(*) FROM _moving").fetchone()[0]
             cur.execute("INSERT INTO customer_tags SELECT ?, cust_no, now()::TIMESTAMP FROM _moving "
@@ -177,19 +169,19 @@ def customer_detail(db: Database, customer_id: str, as_of: dt.date, rules: Level
     days_since_last, stage, level_code, province — None for the purchase figures when they have no
     purchase up to the as-of date), orders (their latest 200 orders of any status up to the as-of
     date, newest first), tags. None when the customer is unknown."""
-    from .cohorts import _base
+    from .cohorts import base_sql
     from .levels import rule_level_sql
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
     row = db.query("SELECT cust_no, customer_id FROM customers WHERE customer_id = ?", [str(customer_id)])
     if not row:
         return None
     cust_no = int(row[0][0])
-    base, params = _base(as_of, rules, thresholds)
-    facts = _frame(db, f"{base}\nSELECT * FROM base WHERE cust_no = ?", params + [cust_no])
+    facts = db.frame(Q("{base}\nSELECT * FROM base WHERE cust_no = $cust_no", cust_no=cust_no).fill(
+        base=base_sql(as_of, rules, thresholds)))
     if facts.empty:
-        level, lparams = rule_level_sql(rules, "0", "0")
-        other = db.query(f"SELECT coalesce(m.level_code, {level}), m.province FROM customers c "
-                         "LEFT JOIN members m ON m.cust_no = c.cust_no WHERE c.cust_no = ?", lparams + [cust_no])[0]
+        other = db.query(Q("SELECT coalesce(m.level_code, {level}), m.province FROM customers c "
+                           "LEFT JOIN members m ON m.cust_no = c.cust_no WHERE c.cust_no = $cust_no",
+                           cust_no=cust_no).fill(level=rule_level_sql(rules, "0", "0")))[0]
         figures = {"cust_no": cust_no, "customer_id": row[0][1], "first_purchase_at": None,
                    "last_purchase_at": None, "purchases": 0, "spend": 0, "aov": None, "days_since_last": None,
                    "stage": None, "level_code": other[0], "province": other[1]}
@@ -198,7 +190,7 @@ def customer_detail(db: Database, customer_id: str, as_of: dt.date, rules: Level
         for k in ("first_purchase_at", "last_purchase_at"):
             if isinstance(figures[k], pd.Timestamp):
                 figures[k] = figures[k].to_pydatetime()
-    orders = _frame(db, """
+    orders = db.frame("""
         SELECT order_id, ordered_at, status, amount, refund, spend, is_purchase, item_title, platform, shop
         FROM orders WHERE cust_no = ? AND ordered_at < ?::DATE + INTERVAL 1 DAY
         ORDER BY ordered_at DESC, order_key LIMIT ?""", [cust_no, as_of, ORDERS_LIMIT])

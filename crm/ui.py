@@ -1,6 +1,6 @@
 """The few Streamlit helpers every page shares: the database, the language, safe rendering.
 
-This is the only engine module that imports Streamlit (DESIGN.md).
+This is the only engine module that imports Streamlit (README, "Project layout").
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Member purchase amounts (会员交易金额): how much one order is worth, how much one buyer spends,
 how concentrated GMV is among buyers, and 笔单价 / 客单价 by member level.
 
-Every query starts from `Filters.purchases()` (DESIGN.md "Definitions"): purchases = paid and not
+Every query starts from `Filters.purchases()` (README, "Definitions"): purchases = paid and not
 refunded in full, order value = the purchase's spend (amount paid − amount refunded), GMV = Σ spend
 (DECIMAL, summed in SQL), buyers = distinct customers (`cust_no`). A zero-amount purchase (a gift, a
 fully discounted order) is a purchase with zero spend: it lands in the lowest band.
@@ -60,7 +60,9 @@ import pandas as pd
 
 from ..db import Database
 from ..filters import Filters
-from ..levels import LEVEL_NAMES_ZH, rule_level_sql
+from ..metrics import buyer_facts, per_buyer
+from ..sql import Q
+from ..levels import LEVEL_NAMES_ZH
 from .quantiles import POSITIONS_SQL, from_positions
 from ..numbers import CENT, div as _div, num as _num
 
@@ -171,15 +173,18 @@ def _cents(v) -> Decimal | None:
     return Decimal(repr(float(v))).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _scope(f: Filters) -> tuple[str, list]:
+def _scope(f: Filters) -> Q:
     return f.purchases("o.cust_no, o.spend")
+
+
+PER_BUYER = per_buyer("p", ("spend",))
 
 
 # -- named queries ---------------------------------------------------------------------------------
 # {p}: the purchases in scope (cust_no, spend).
 TOTALS_SQL = """
 WITH p AS ({p}),
-per_buyer AS (SELECT cust_no, sum(spend) AS spend FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no),
+per_buyer AS ({per_buyer}),
 orders AS (
     SELECT count(*) AS purchases, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv,
            count(cust_no) AS buyer_purchases,
@@ -194,7 +199,7 @@ FROM orders o, buyers b
 
 # Bands from the edges (a bound DECIMAL list): band `pos` = [edges[pos], edges[pos + 1]).
 BANDS_CTE = """
-e AS (SELECT ?::DECIMAL(18,2)[] AS edges),
+e AS (SELECT $edges::DECIMAL(18,2)[] AS edges),
 bands AS (
     SELECT pos, CASE WHEN pos = 0 THEN NULL ELSE edges[pos] END AS lo,
            CASE WHEN pos = len(edges) THEN NULL ELSE edges[pos + 1] END AS hi
@@ -213,7 +218,7 @@ GROUP BY b.pos ORDER BY b.pos
 
 BUYER_BANDS_SQL = """
 WITH p AS ({p}),
-per_buyer AS (SELECT cust_no, sum(spend) AS spend FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no),
+per_buyer AS ({per_buyer}),
 """ + BANDS_CTE + """
 SELECT b.pos, count(s.spend) AS buyers, coalesce(sum(s.spend), 0)::DECIMAL(38,2) AS gmv
 FROM bands b
@@ -225,7 +230,7 @@ GROUP BY b.pos ORDER BY b.pos
 # the headline rows are the ranks ceil(N · x / 100) for x in the bound percent list.
 PARETO_SQL = """
 WITH p AS ({p}),
-per_buyer AS (SELECT cust_no, sum(spend) AS spend FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no),
+per_buyer AS ({per_buyer}),
 ranked AS (
     SELECT row_number() OVER w AS rank,
            sum(spend) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_gmv,
@@ -233,10 +238,10 @@ ranked AS (
     FROM per_buyer
     WINDOW w AS (ORDER BY spend DESC, cust_no)
 ),
-tops AS (SELECT unnest(?::INTEGER[]) AS pct)
+tops AS (SELECT unnest($top_percents::INTEGER[]) AS pct)
 SELECT 'curve' AS kind, NULL::INTEGER AS pct, rank, n, cum_gmv::DECIMAL(38,2) AS cum_gmv, total::DECIMAL(38,2) AS total
 FROM ranked
-WHERE rank % ((n + ? - 1) // ?) = 0 OR rank = n
+WHERE rank % ((n + $step - 1) // $step) = 0 OR rank = n
 UNION ALL
 SELECT 'top', t.pct, r.rank, r.n, r.cum_gmv::DECIMAL(38,2), r.total::DECIMAL(38,2)
 FROM tops t JOIN ranked r ON r.rank = (r.n * t.pct + 99) // 100
@@ -244,10 +249,8 @@ ORDER BY kind, rank, pct
 """
 
 BY_LEVEL_SQL = """
-WITH p AS ({p}),
-lv AS ({lv}),
-per_buyer AS (SELECT cust_no, count(*) AS purchases, sum(spend) AS gmv FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no),
-placed AS (SELECT lv.level_code, b.purchases, b.gmv FROM per_buyer b JOIN lv ON lv.cust_no = b.cust_no)
+WITH lv AS ({lv}),
+placed AS (SELECT lv.level_code, b.purchases, b.spend AS gmv FROM ({buyers}) b JOIN lv ON lv.cust_no = b.cust_no)
 SELECT l.level_code, count(x.purchases) AS buyers, coalesce(sum(x.purchases), 0) AS purchases,
        coalesce(sum(x.gmv), 0)::DECIMAL(38,2) AS gmv
 FROM unnest([0, 1, 2, 3, 4]) AS l(level_code)
@@ -297,59 +300,32 @@ c AS (
 ),
 t AS (SELECT sum(n)::BIGINT AS n, sum(v * n) AS total FROM bh HAVING sum(n) > 0),
 targets AS (
-    (SELECT 'curve' AS kind, NULL::INTEGER AS pct, unnest(range((n + ? - 1) // ?, n + 1, (n + ? - 1) // ?)) AS rank FROM t
+    (SELECT 'curve' AS kind, NULL::INTEGER AS pct, unnest(range((n + $step - 1) // $step, n + 1, (n + $step - 1) // $step)) AS rank FROM t
      UNION SELECT 'curve', NULL, n FROM t)
     UNION ALL
-    SELECT 'top', x.pct, (t.n * x.pct + 99) // 100 FROM t, unnest(?::INTEGER[]) AS x(pct)
+    SELECT 'top', x.pct, (t.n * x.pct + 99) // 100 FROM t, unnest($top_percents::INTEGER[]) AS x(pct)
 )
 SELECT g.kind, g.pct, g.rank, t.n, (c.cum - c.v * (c.upto - g.rank))::DECIMAL(38,2) AS cum_gmv,
        t.total::DECIMAL(38,2) AS total
 FROM targets g CROSS JOIN t JOIN c ON c.upto - c.n < g.rank AND g.rank <= c.upto
 ORDER BY kind, rank, pct
 """
-BY_LEVEL_ALL_SQL = """
-WITH placed AS (
-    SELECT * FROM (SELECT coalesce(m.level_code, {rule}) AS level_code, s.purchases, s.spend
-                   FROM customer_stats s LEFT JOIN members m ON m.cust_no = s.cust_no) WHERE TRUE{in_levels}
-)
-SELECT l.level_code, count(x.purchases) AS buyers, coalesce(sum(x.purchases), 0) AS purchases,
-       coalesce(sum(x.spend), 0)::DECIMAL(38,2) AS gmv
-FROM unnest([0, 1, 2, 3, 4]) AS l(level_code)
-LEFT JOIN placed x ON x.level_code = l.level_code
-GROUP BY l.level_code ORDER BY l.level_code
-"""
 
 
-def _buyers_in_scope(f: Filters) -> tuple[str, list]:
-    """One row per buyer in scope (cust_no, spend) — fast paths only: customer_stats when every
-    purchase is in scope, else the purchases in scope per buyer."""
-    if f.all_purchases:
-        join, params = f.level_join("s")
-        return f"SELECT s.cust_no, s.spend FROM customer_stats s{join}", params
-    p_sql, p_params = _scope(f)
-    return (f"SELECT cust_no, sum(spend) AS spend FROM ({p_sql}) x WHERE cust_no IS NOT NULL GROUP BY cust_no",
-            p_params)
-
-
-def _counted(f: Filters) -> tuple[dict, list]:
-    """The {counted} CTEs (`oh`, `bh`) and their parameters."""
+def _counted(f: Filters) -> Q:
+    """The {counted} CTEs (`oh`, `bh`)."""
     if f.summaries:
-        return {"counted": COUNTED_SUMMARY}, []
-    p_sql, p_params = _scope(f)
-    if f.all_purchases:
-        b_sql, b_params = _buyers_in_scope(f)
-    else:   # the buyers from p itself
-        b_sql, b_params = "SELECT cust_no, sum(spend) AS spend FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no", []
-    return {"counted": COUNTED_CTES.format(p=p_sql, buyers=b_sql)}, p_params + b_params
+        return Q(COUNTED_SUMMARY)
+    # every purchase in scope: the buyers from customer_stats; else from p itself
+    buyers = buyer_facts(f, ("spend",), dates=True) if f.all_purchases else PER_BUYER
+    return Q(COUNTED_CTES).fill(p=_scope(f), buyers=buyers)
 
 
 def _totals_fast(db: Database, f: Filters) -> tuple:
-    parts, params = _counted(f)
-    sql = TOTALS_FAST_SQL.format(
-        **parts, order_positions=POSITIONS_SQL.format(total="(SELECT purchases FROM o)", hist="oh"),
+    sql = Q(TOTALS_FAST_SQL, quantiles=list(QUANTILES)).fill(
+        counted=_counted(f), order_positions=POSITIONS_SQL.format(total="(SELECT purchases FROM o)", hist="oh"),
         buyer_positions=POSITIONS_SQL.format(total="(SELECT buyers FROM b)", hist="bh"))
-    purchases, gmv, b_purchases, b_gmv, buyers, order_pos, buyer_pos = db.query(
-        sql, params + [list(QUANTILES), list(QUANTILES)])[0]
+    purchases, gmv, b_purchases, b_gmv, buyers, order_pos, buyer_pos = db.query(sql)[0]
 
     def q(n, pos):
         if not n:
@@ -366,10 +342,9 @@ def totals(db: Database, f: Filters) -> dict:
     if f.facts:
         purchases, gmv, b_purchases, b_gmv, buyers, order_q, buyer_q = _totals_fast(db, f)
     else:
-        p_sql, p_params = _scope(f)
         q = ", ".join(str(x) for x in QUANTILES)  # our constants
         purchases, gmv, b_purchases, b_gmv, buyers, order_q, buyer_q = db.query(
-            TOTALS_SQL.format(p=p_sql, q=q), p_params)[0]
+            Q(TOTALS_SQL).fill(p=_scope(f), per_buyer=PER_BUYER, q=q))[0]
 
     def pct(values):
         values = values or [None] * len(QUANTILES)
@@ -413,11 +388,10 @@ def _bands(db: Database, f: Filters, edges, hist: str, live_sql: str, count_col:
     """Counted values (`hist` of BANDS_FAST_SQL) when the filters allow, else `live_sql` over the scope."""
     edges = _check_edges(edges)
     if f.facts:
-        parts, params = _counted(f)
-        rows = db.query(BANDS_FAST_SQL.format(**parts, hist=hist), params + [list(edges)])
+        sql = Q(BANDS_FAST_SQL).fill(counted=_counted(f), hist=hist)
     else:
-        p_sql, p_params = _scope(f)
-        rows = db.query(live_sql.format(p=p_sql), p_params + [list(edges)])
+        sql = Q(live_sql).fill(p=_scope(f), per_buyer=PER_BUYER)
+    rows = db.query(sql.bind(edges=list(edges)))
     return _bands_frame(rows, edges, count_col)
 
 
@@ -430,14 +404,14 @@ def pareto(db: Database, f: Filters, points: int = PARETO_POINTS) -> dict:
     step = points - 2  # the origin and the last rank come on top of the every-s-th ranks
     if f.facts:
         if f.summaries:
-            bh, b_params = "bh AS (SELECT spend AS v, buyers AS n FROM buyer_spend_counts)", []
+            bh = Q("bh AS (SELECT spend AS v, buyers AS n FROM buyer_spend_counts)")
         else:
-            b_sql, b_params = _buyers_in_scope(f)
-            bh = f"bh AS (SELECT spend AS v, count(*) AS n FROM ({b_sql}) GROUP BY spend)"
-        rows = db.query(PARETO_FAST_SQL.format(bh=bh), b_params + [step, step, step, step, list(TOP_PERCENTS)])
+            bh = Q("bh AS (SELECT spend AS v, count(*) AS n FROM ({b}) GROUP BY spend)").fill(
+                b=buyer_facts(f, ("spend",), dates=True))
+        sql = Q(PARETO_FAST_SQL).fill(bh=bh)
     else:
-        p_sql, p_params = _scope(f)
-        rows = db.query(PARETO_SQL.format(p=p_sql), p_params + [list(TOP_PERCENTS), step, step])
+        sql = Q(PARETO_SQL).fill(p=_scope(f), per_buyer=PER_BUYER)
+    rows = db.query(sql.bind(step=step, top_percents=list(TOP_PERCENTS)))
     curve = [(0, 0.0, 0.0)]
     tops = []
     n, total = 0, Decimal(0)
@@ -457,15 +431,8 @@ def pareto(db: Database, f: Filters, points: int = PARETO_POINTS) -> dict:
 def by_level(db: Database, f: Filters) -> pd.DataFrame:
     """Per level 0–4 (five rows): buyers, purchases, gmv, 笔单价 avg_order_value, 客单价
     avg_spend_per_buyer (None where a level has no buyers). Buyers' purchases only."""
-    if f.all_purchases:
-        rule, rule_params = rule_level_sql(f.rules, "s.spend", "s.purchases")
-        in_levels, in_params = ("", []) if not f.levels else (" AND list_contains(?::INTEGER[], level_code)",
-                                                               [list(f.levels)])
-        rows = db.query(BY_LEVEL_ALL_SQL.format(rule=rule, in_levels=in_levels), rule_params + in_params)
-    else:
-        p_sql, p_params = _scope(f)
-        lv_sql, lv_params = f.buyer_levels() if f.facts else f.customer_levels()
-        rows = db.query(BY_LEVEL_SQL.format(p=p_sql, lv=lv_sql), p_params + lv_params)
+    rows = db.query(Q(BY_LEVEL_SQL).fill(buyers=buyer_facts(f, ("purchases", "spend"), dates=True),
+                                         lv=f.buyer_levels() if f.facts else f.customer_levels()))
     return pd.DataFrame([{
         "level_code": int(code), "level_name_zh": LEVEL_NAMES_ZH[str(code)], "buyers": int(buyers),
         "purchases": int(purchases), "gmv": gmv, "avg_order_value": _div(gmv, purchases),

@@ -1,7 +1,7 @@
 """Purchase count (会员交易笔数): how many times do buyers buy, who comes back for a 2nd, 3rd, 4th
 purchase and after how long, and which loyal buyers have gone quiet.
 
-Every query starts from `Filters.purchases()` (DESIGN.md "Definitions"): purchases = paid and not
+Every query starts from `Filters.purchases()` (README, "Definitions"): purchases = paid and not
 refunded in full (an order refunded in full is no purchase and is not counted anywhere here),
 GMV = Σ spend (DECIMAL, summed in SQL), buyers = distinct customers (`cust_no`). Orders without a
 buyer key count in the GMV total (`totals`) but in no buyer figure: not in the count table, not in
@@ -57,7 +57,9 @@ from ..db import Database
 from ..models import GAP_STEPS
 from ..filters import Filters
 from .quantiles import quantile_cont
+from ..metrics import buyer_facts, purchase_totals
 from ..numbers import CENT, div as _div, num as _num
+from ..sql import Q
 
 RATE = Decimal("0.0001")
 SILENT_LIMIT = 500
@@ -74,16 +76,13 @@ FUNNEL_COLUMNS = ["step", "buyers", "share", "conversion", "median_days"]
 SILENT_COLUMNS = ["customer_id", "purchases", "spend", "last_purchase", "days_since_last", "level_code"]
 
 # -- named queries -----------------------------------------------------------------------------------
-# Buyers by their exact purchase count in scope, and the totals of everything in scope.
+# Buyers by their exact purchase count in scope ({buyers}: metrics.buyer_facts), and the totals of
+# everything in scope ({totals}: metrics.purchase_totals).
 BY_COUNT_SQL = """
-WITH p AS ({scope}),
-per_buyer AS (
-    SELECT cust_no, count(*) AS purchases, sum(spend) AS gmv FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no
+WITH by_count AS (
+    SELECT purchases, count(*) AS buyers, sum(spend)::DECIMAL(38,2) AS gmv FROM ({buyers}) b GROUP BY purchases
 ),
-by_count AS (
-    SELECT purchases, count(*) AS buyers, sum(gmv)::DECIMAL(38,2) AS gmv FROM per_buyer GROUP BY purchases
-),
-totals AS (SELECT count(*) AS all_purchases, coalesce(sum(spend), 0)::DECIMAL(38,2) AS all_gmv FROM p)
+totals AS ({totals})
 SELECT b.purchases, b.buyers, b.gmv, t.all_purchases, t.all_gmv
 FROM totals t LEFT JOIN by_count b ON true
 ORDER BY b.purchases
@@ -109,49 +108,32 @@ def _funnel_columns(steps: int) -> str:
     return ", ".join(cols)
 
 
-# Fast: every purchase in scope, each buyer's totals from customer_stats ({join}: level filter).
-BY_COUNT_ALL_SQL = """
-WITH per_buyer AS (SELECT s.purchases, s.spend AS gmv FROM customer_stats s{join}),
-by_count AS (
-    SELECT purchases, count(*) AS buyers, sum(gmv)::DECIMAL(38,2) AS gmv FROM per_buyer GROUP BY purchases
-),
-totals AS ({totals})
-SELECT b.purchases, b.buyers, b.gmv, t.all_purchases, t.all_gmv
-FROM totals t LEFT JOIN by_count b ON true
-ORDER BY b.purchases
-"""
-TOTALS_ALL = ("SELECT coalesce(sum(purchases), 0) AS all_purchases, coalesce(sum(gmv), 0)::DECIMAL(38,2) AS all_gmv "
-              "FROM purchase_hours")
-TOTALS_BUYERS = ("SELECT coalesce(sum(purchases * buyers), 0) AS all_purchases, "
-                 "coalesce(sum(gmv), 0)::DECIMAL(38,2) AS all_gmv FROM by_count")
-
 # Fast funnel: purchases with seq 1 … steps in scope (no range start), counted by gap length.
 FUNNEL_FACTS_SQL = """
 WITH p AS ({scope})
 SELECT seq, ordered_at::DATE - prev_at::DATE AS gap, count(*) AS n FROM p
-WHERE seq <= ? GROUP BY ALL ORDER BY seq, gap NULLS FIRST
+WHERE seq <= $steps GROUP BY ALL ORDER BY seq, gap NULLS FIRST
 """
 FUNNEL_SUMMARY_SQL = """
 SELECT 1 AS seq, NULL AS gap, count(*) AS n FROM customer_stats
 UNION ALL
-SELECT step, gap, n FROM purchase_gaps WHERE step BETWEEN 2 AND ?
+SELECT step, gap, n FROM purchase_gaps WHERE step BETWEEN 2 AND $steps
 ORDER BY seq, gap NULLS FIRST
 """
 
-# Repeat buyers in scope whose last purchase up to the as-of date is more than N days old.
+# Repeat buyers in scope whose last purchase up to the as-of date is more than N days old
+# ({buyers}: purchases and spend in scope, days since the last purchase up to the as-of date).
 SILENT_SQL = """
-WITH {buyers},
-silent AS (
-    SELECT b.cust_no, b.purchases, b.spend, b.last_at::DATE AS last_purchase,
-           ?::DATE - b.last_at::DATE AS days_since_last
-    FROM buyer_last b
-    WHERE ?::DATE - b.last_at::DATE > ?
+WITH silent AS (
+    SELECT b.cust_no, b.purchases, b.spend, b.last_seen::DATE AS last_purchase, b.days_since_last
+    FROM ({buyers}) b
+    WHERE b.purchases >= $min_purchases AND b.days_since_last > $min_days
 ),
 top AS (
     SELECT s.*, c.customer_id, count(*) OVER () AS total, sum(s.spend) OVER ()::DECIMAL(38,2) AS total_gmv
     FROM silent s JOIN customers c USING (cust_no)
     ORDER BY s.spend DESC, s.purchases DESC, c.customer_id
-    LIMIT ?
+    LIMIT $limit
 ),
 lv AS (SELECT * FROM ({levels}) WHERE cust_no IN (SELECT cust_no FROM top))
 SELECT t.customer_id, t.purchases, t.spend, t.last_purchase, t.days_since_last, lv.level_code,
@@ -159,22 +141,6 @@ SELECT t.customer_id, t.purchases, t.spend, t.last_purchase, t.days_since_last, 
 FROM top t LEFT JOIN lv ON lv.cust_no = t.cust_no
 ORDER BY t.spend DESC, t.purchases DESC, t.customer_id
 """
-SILENT_LIVE = """p AS ({scope}),
-h AS ({history}),
-per_buyer AS (
-    SELECT cust_no, count(*) AS purchases, sum(spend) AS spend FROM p WHERE cust_no IS NOT NULL
-    GROUP BY cust_no HAVING count(*) >= ?
-),
-last_purchase AS (   -- the last purchase up to the as-of date, even after the range end
-    SELECT cust_no, max(ordered_at) AS last_at FROM h
-    WHERE cust_no IN (SELECT cust_no FROM per_buyer) GROUP BY cust_no
-),
-buyer_last AS (SELECT b.cust_no, b.purchases, b.spend, l.last_at FROM per_buyer b JOIN last_purchase l USING (cust_no))"""
-# Fast: every purchase in scope, customer_stats has each buyer's count, spend and last purchase.
-SILENT_ALL = """buyer_last AS (
-    SELECT s.cust_no, s.purchases, s.spend, s.last_purchase_at AS last_at FROM customer_stats s{join}
-    WHERE s.purchases >= ?
-)"""
 
 
 # -- helpers -----------------------------------------------------------------------------------------
@@ -196,12 +162,8 @@ def by_count(db: Database, f: Filters) -> tuple[pd.DataFrame, dict]:
     buyers, buyer_share, gmv, gmv_share, avg_order_value (笔单价), avg_spend_per_buyer (客单价);
     money and ratios Decimal. Also the totals: buyers, repeat buyers, purchases and GMV in scope,
     and the purchases / GMV of orders without a buyer key."""
-    if f.all_purchases:
-        join, params = f.level_join("s")
-        rows = db.query(BY_COUNT_ALL_SQL.format(join=join, totals=TOTALS_BUYERS if f.levels else TOTALS_ALL), params)
-    else:
-        scope, params = f.purchases("o.cust_no, o.spend")
-        rows = db.query(BY_COUNT_SQL.format(scope=scope), params)
+    rows = db.query(Q(BY_COUNT_SQL).fill(buyers=buyer_facts(f, ("purchases", "spend"), dates=True),
+                                         totals=purchase_totals(f)))
     all_purchases, all_gmv = (int(rows[0][3]), rows[0][4]) if rows else (0, Decimal(0))
     counted = [(int(n), int(k), g) for n, k, g, _, _ in rows if n is not None]
     buyers = sum(k for _, k, _ in counted)
@@ -248,10 +210,10 @@ def funnel(db: Database, f: Filters, steps: int = FUNNEL_STEPS) -> pd.DataFrame:
     steps = int(steps)
     if f.facts and f.start is None:
         if f.summaries and steps <= GAP_STEPS:
-            rows = db.query(FUNNEL_SUMMARY_SQL, [steps])
+            rows = db.query(Q(FUNNEL_SUMMARY_SQL, steps=steps))
         else:
-            scope, params = f.purchases("o.cust_no, o.ordered_at, o.prev_at, o.seq")
-            rows = db.query(FUNNEL_FACTS_SQL.format(scope=scope), params + [steps])
+            rows = db.query(Q(FUNNEL_FACTS_SQL, steps=steps).fill(
+                scope=f.purchases("o.cust_no, o.ordered_at, o.prev_at, o.seq")))
         counted: dict[int, list] = {}
         for seq, gap, n in rows:
             counted.setdefault(int(seq), []).append((gap, int(n)))
@@ -260,8 +222,8 @@ def funnel(db: Database, f: Filters, steps: int = FUNNEL_STEPS) -> pd.DataFrame:
             median = None if k == 1 else quantile_cont([(int(g), n) for g, n in pairs], 0.5)
             got[k] = (sum(n for _, n in pairs), median)
     else:
-        scope, params = f.purchases("o.cust_no, o.ordered_at")
-        row = db.query(FUNNEL_SQL.format(scope=scope, steps=steps, columns=_funnel_columns(steps)), params)[0]
+        row = db.query(Q(FUNNEL_SQL).fill(scope=f.purchases("o.cust_no, o.ordered_at"), steps=str(steps),
+                                          columns=_funnel_columns(steps)))[0]
         got = {k: (int(row[2 * (k - 1)]), row[2 * (k - 1) + 1]) for k in range(1, steps + 1)}
     first = got.get(1, (0, None))[0]
     records, prev = [], None
@@ -292,16 +254,10 @@ def silent_repeat(db: Database, f: Filters, min_purchases: int = DEFAULT_MIN_PUR
     combined spend in scope), rows (DataFrame of at most `limit`: customer_id, purchases, spend,
     last_purchase, days_since_last, level_code)}."""
     min_purchases, min_days = max(1, int(min_purchases)), max(0, int(min_days))
-    levels, lparams = f.buyer_levels()   # the silent buyers are buyers
-    if f.all_purchases:
-        join, params = f.level_join("s")
-        buyers = SILENT_ALL.format(join=join)
-    else:
-        scope, params = f.purchases("o.cust_no, o.spend")
-        history, hparams = f.purchases("o.cust_no, o.ordered_at", dates=False)
-        buyers, params = SILENT_LIVE.format(scope=scope, history=history), params + hparams
-    sql = SILENT_SQL.format(buyers=buyers, levels=levels)
-    rows = db.query(sql, params + [min_purchases, f.as_of, f.as_of, min_days, int(limit)] + lparams)
+    sql = Q(SILENT_SQL, min_purchases=min_purchases, min_days=min_days, limit=int(limit)).fill(
+        buyers=buyer_facts(f, ("purchases", "spend", "last_seen", "days_since_last"), dates=True),
+        levels=f.buyer_levels())   # the silent buyers are buyers
+    rows = db.query(sql)
     df = _frame([dict(zip(SILENT_COLUMNS, r[:6])) for r in rows], SILENT_COLUMNS)
     if len(df):
         df["purchases"] = df["purchases"].astype("int64")

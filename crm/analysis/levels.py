@@ -1,7 +1,7 @@
 """Member levels (会员等级): who sits in each level and what each level buys, the level mix over
 time, and a what-if on the level rules before changing them on the platform.
 
-Definitions (DESIGN.md):
+Definitions (README, "Definitions"):
 - A customer's level is `customer_levels_sql(f.rules, f.as_of)`: the exported level (member export)
   where there is one, else the level the saved rules give from cumulative spend / purchase count up
   to the as-of date.
@@ -37,50 +37,72 @@ import pandas as pd
 from ..db import Database
 from ..filters import Filters
 from ..levels import LEVEL_CODES, LEVEL_NAMES_ZH, LevelRules, rule_level_sql
+from ..metrics import MEASURES as METRIC_MEASURES, buyer_facts, purchase_totals
 from ..numbers import CENT, div as _div
+from ..sql import Q
 
 RATE = Decimal("0.0001")
 MOVERS_LIMIT = 500
 
 # -- named queries -----------------------------------------------------------------------------------
-# The per-level rows, all five levels, from the CTEs member_counts, buyers and totals (both the
-# live and the fast query end with it).
-BY_LEVEL_SELECT = """
+# The per-level rows, all five levels: members per level ({members}: a CTE member_counts, live or
+# fast), the buyers in scope ({buyers}: metrics.buyer_facts) by their level ({lv}) with the
+# buyer measures of crm/metrics.py, and the totals in scope ({totals}: metrics.purchase_totals).
+BY_LEVEL_SQL = """
+WITH {members},
+lv AS ({lv}),
+buyers AS (
+    SELECT level_code, {measures}
+    FROM (SELECT lv.level_code, b.purchases, b.spend FROM ({buyers}) b JOIN lv ON lv.cust_no = b.cust_no)
+    GROUP BY 1
+),
+totals AS ({totals})
 SELECT l.level_code, coalesce(m.members, 0) AS members, coalesce(m.from_export, 0) AS from_export,
        coalesce(b.buyers, 0) AS buyers, coalesce(b.purchases, 0) AS purchases,
        coalesce(b.gmv, 0)::DECIMAL(38,2) AS gmv, coalesce(b.repeat_buyers, 0) AS repeat_buyers,
-       t.purchases AS all_purchases, t.gmv AS all_gmv
+       t.all_purchases, t.all_gmv
 FROM unnest([0, 1, 2, 3, 4]) AS l(level_code)
 CROSS JOIN totals t
 LEFT JOIN member_counts m ON m.level_code = l.level_code
 LEFT JOIN buyers b ON b.level_code = l.level_code
 ORDER BY l.level_code
 """
+MEASURES = {"buyers": "buyers", "buyer_purchases": "purchases", "buyer_gmv": "gmv", "repeat_buyers": "repeat_buyers"}
 
-# The purchases in scope `p` per buyer, with the buyer's level from `lv`, and the totals of `p`.
-PER_BUYER = """per_buyer AS (
-    SELECT cust_no, count(*) AS purchases, sum(spend) AS gmv FROM p WHERE cust_no IS NOT NULL GROUP BY cust_no
+# Customers known as of the as-of date, per level ({lvc}: every customer's level) and where the
+# level comes from; {scope}: who counts as a member under the sidebar filters.
+MEMBERS_LIVE = """member_counts AS (
+    SELECT lvc.level_code, count(*) AS members, count(*) FILTER (WHERE lvc.export_level IS NOT NULL) AS from_export
+    FROM ({lvc}) lvc JOIN customers c ON c.cust_no = lvc.cust_no
+    WHERE (c.in_members OR c.first_order_at < $as_of::DATE + INTERVAL 1 DAY){scope}
+    GROUP BY 1
+)"""
+# Fast (complete history, no province/platform/shop filter): buyers from customer_stats, known
+# customers without a purchase from a member export's level or else the level the rules give to
+# nothing bought ({rule0}); {rule} over s.spend / s.purchases.
+MEMBERS_FAST = """
+sb AS (
+    SELECT coalesce(s.member_level, {rule}) AS level_code, s.member_level IS NOT NULL AS exported
+    FROM customer_stats s
 ),
-buyers AS (
-    SELECT lv.level_code, count(*) AS buyers, sum(b.purchases) AS purchases, sum(b.gmv) AS gmv,
-           count(*) FILTER (WHERE b.purchases >= 2) AS repeat_buyers
-    FROM per_buyer b JOIN lv ON lv.cust_no = b.cust_no
+known AS (SELECT count(*) AS n FROM customers c WHERE c.in_members OR c.first_order_at < $as_of::DATE + INTERVAL 1 DAY),
+exported AS (   -- in a member export with a level, no purchase
+    SELECT m.level_code, count(*) AS n FROM members m
+    WHERE m.level_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customer_stats s WHERE s.cust_no = m.cust_no)
     GROUP BY 1
 ),
-totals AS (SELECT count(*) AS purchases, coalesce(sum(spend), 0)::DECIMAL(38,2) AS gmv FROM p)"""
-
-# {p}: the purchases in scope; {lv}: one row per customer with its level; {scope}: extra conditions
-# on who counts as a member (level filter, an order in the chosen provinces/platforms/shops).
-BY_LEVEL_SQL = """
-WITH p AS ({p}),
-lv AS ({lv}),
-member_counts AS (  -- customers known as of the as-of date, per level and where the level comes from
-    SELECT lv.level_code, count(*) AS members, count(*) FILTER (WHERE lv.export_level IS NOT NULL) AS from_export
-    FROM lv JOIN customers c ON c.cust_no = lv.cust_no
-    WHERE (c.in_members OR c.first_order_at < ?::DATE + INTERVAL 1 DAY){scope}
-    GROUP BY 1
+others AS (
+    SELECT {rule0} AS level_code,
+           (SELECT n FROM known) - (SELECT count(*) FROM sb) - (SELECT coalesce(sum(n), 0) FROM exported) AS n
 ),
-""" + PER_BUYER + "\n" + BY_LEVEL_SELECT
+member_counts AS (
+    SELECT level_code, sum(members) AS members, sum(from_export) AS from_export FROM (
+        SELECT level_code, count(*) AS members, count(*) FILTER (WHERE exported) AS from_export FROM sb GROUP BY 1
+        UNION ALL SELECT level_code, n, n FROM exported
+        UNION ALL SELECT level_code, n, 0 FROM others
+    ) WHERE TRUE{in_levels}
+    GROUP BY 1
+)"""
 
 # Buyers of each month by their level as of the as-of date.
 MIX_SQL = """
@@ -94,55 +116,6 @@ FROM buyer_months b JOIN lv ON lv.cust_no = b.cust_no
 GROUP BY ALL
 ORDER BY 1, 2
 """
-
-# Fast members per level (complete history, no province/platform/shop filter): buyers from
-# customer_stats, known customers without a purchase from a member export's level or else the
-# level the rules give to nothing bought ({rule0}); {rule} over s.spend / s.purchases.
-MEMBERS_FAST = """
-b AS (
-    SELECT s.cust_no, coalesce(s.member_level, {rule}) AS level_code, s.member_level IS NOT NULL AS exported,
-           s.purchases, s.spend
-    FROM customer_stats s
-),
-known AS (SELECT count(*) AS n FROM customers c WHERE c.in_members OR c.first_order_at < ?::DATE + INTERVAL 1 DAY),
-exported AS (   -- in a member export with a level, no purchase
-    SELECT m.level_code, count(*) AS n FROM members m
-    WHERE m.level_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customer_stats s WHERE s.cust_no = m.cust_no)
-    GROUP BY 1
-),
-others AS (
-    SELECT {rule0} AS level_code,
-           (SELECT n FROM known) - (SELECT count(*) FROM b) - (SELECT coalesce(sum(n), 0) FROM exported) AS n
-),
-member_counts AS (
-    SELECT level_code, sum(members) AS members, sum(from_export) AS from_export FROM (
-        SELECT level_code, count(*) AS members, count(*) FILTER (WHERE exported) AS from_export FROM b GROUP BY 1
-        UNION ALL SELECT level_code, n, n FROM exported
-        UNION ALL SELECT level_code, n, 0 FROM others
-    ) WHERE TRUE{in_levels}
-    GROUP BY 1
-)"""
-# … buyers when every purchase is in scope: customer_stats itself (b above) …
-BUYERS_ALL = """
-buyers AS (
-    SELECT level_code, count(*) AS buyers, sum(purchases) AS purchases, sum(spend) AS gmv,
-           count(*) FILTER (WHERE purchases >= 2) AS repeat_buyers
-    FROM b WHERE TRUE{in_levels} GROUP BY 1
-),
-totals AS ({totals})"""
-TOTALS_ALL = ("SELECT coalesce(sum(purchases), 0) AS purchases, coalesce(sum(gmv), 0)::DECIMAL(38,2) AS gmv "
-              "FROM purchase_hours")
-TOTALS_BUYERS = ("SELECT coalesce(sum(purchases), 0) AS purchases, coalesce(sum(gmv), 0)::DECIMAL(38,2) AS gmv "
-                 "FROM buyers")
-# … else the purchases in scope per buyer, with the buyer's level.
-BUYERS_SCOPE = """
-p AS ({p}),
-lv AS ({lv}),
-""" + PER_BUYER
-BY_LEVEL_FAST_SQL = """
-WITH {members},
-{buyers}
-""" + BY_LEVEL_SELECT
 
 # Level mix, fast: buyer_months when every purchase is in scope and no member export gives levels
 # ({rule} over spend / purchases) …
@@ -172,7 +145,7 @@ k AS (
     SELECT lv.cust_no, lv.spend, lv.purchases, lv.rule_level AS current_level, {proposed} AS proposed_level,
            lv.export_level IS NULL AS by_rules
     FROM lv JOIN customers c ON c.cust_no = lv.cust_no
-    WHERE c.in_members OR c.first_order_at < ?::DATE + INTERVAL 1 DAY
+    WHERE c.in_members OR c.first_order_at < $as_of::DATE + INTERVAL 1 DAY
 )
 """
 WHAT_IF_MATRIX_SQL = WHAT_IF_BASE + """
@@ -183,23 +156,20 @@ SELECT c.customer_id, k.spend, k.purchases, k.current_level, k.proposed_level
 FROM k JOIN customers c ON c.cust_no = k.cust_no
 WHERE k.current_level <> k.proposed_level
 ORDER BY k.spend DESC, k.purchases DESC, k.cust_no
-LIMIT ?
+LIMIT $limit
 """
 
 
 # -- helpers -----------------------------------------------------------------------------------------
 
-def _member_scope(f: Filters) -> tuple[str, list]:
-    """Conditions on `lv` for who counts as a member under the sidebar filters."""
-    sql, params = "", []
+def _member_scope(f: Filters) -> Q:
+    """Conditions on `lvc` for who counts as a member under the sidebar filters."""
+    sql = ""
     if f.levels:
-        sql += " AND list_contains(?::INTEGER[], lv.level_code)"
-        params.append(list(f.levels))
+        sql += " AND list_contains($levels::INTEGER[], lvc.level_code)"
     if f.provinces or f.platforms or f.shops:
-        where, wparams = f.with_(start=None, end=None).order_conditions("o")
-        sql += f" AND EXISTS (SELECT 1 FROM orders o WHERE o.cust_no = lv.cust_no{where})"
-        params += wparams
-    return sql, params
+        sql += " AND EXISTS (SELECT 1 FROM orders o WHERE o.cust_no = lvc.cust_no{where})"
+    return Q(sql, levels=list(f.levels)).fill(where=f.order_conditions("o", dates=False))
 
 
 def _rules_dict(rules: LevelRules) -> dict:
@@ -213,13 +183,16 @@ def by_level(db: Database, f: Filters) -> tuple[pd.DataFrame, dict, dict]:
     repeat buyers and repurchase rate. Money stays Decimal. Also where levels come from
     ({export, rules}) and the purchases/GMV of orders without a buyer key."""
     if f.facts and f.complete_history:
-        rows = db.query(*_by_level_fast(f))
+        members = Q(MEMBERS_FAST).fill(rule=rule_level_sql(f.rules, "s.spend", "s.purchases"),
+                                       rule0=rule_level_sql(f.rules, "0::DECIMAL(18,2)", "0::INTEGER"),
+                                       in_levels=_in_levels(f))
+        lv = f.buyer_levels()
     else:
-        p_sql, p_params = f.purchases("o.cust_no, o.spend")
-        lv_sql, lv_params = f.customer_levels()
-        scope, scope_params = _member_scope(f)
-        sql = BY_LEVEL_SQL.format(p=p_sql, lv=lv_sql, scope=scope)
-        rows = db.query(sql, p_params + lv_params + [f.as_of] + scope_params)
+        members = Q(MEMBERS_LIVE).fill(lvc=f.customer_levels(), scope=_member_scope(f))
+        lv = f.customer_levels()
+    rows = db.query(Q(BY_LEVEL_SQL, as_of=f.as_of).fill(
+        members=members, lv=lv, buyers=buyer_facts(f, ("purchases", "spend"), dates=True), totals=purchase_totals(f),
+        measures=", ".join(f"{METRIC_MEASURES[m]} AS {alias}" for m, alias in MEASURES.items())))
     records, source = [], {"export": 0, "rules": 0}
     all_purchases, all_gmv = (rows[0][7], rows[0][8]) if rows else (0, Decimal(0))
     for code, members, from_export, buyers, purchases, gmv, repeat, _, _ in rows:
@@ -243,49 +216,25 @@ def by_level(db: Database, f: Filters) -> tuple[pd.DataFrame, dict, dict]:
     return df, source, totals
 
 
-def _in_levels(f: Filters, col: str = "level_code") -> tuple[str, list]:
+def _in_levels(f: Filters, col: str = "level_code") -> Q:
     if not f.levels:
-        return "", []
-    return f" AND list_contains(?::INTEGER[], {col})", [list(f.levels)]
-
-
-def _by_level_fast(f: Filters) -> tuple[str, list]:
-    """BY_LEVEL_FAST_SQL and its parameters (complete history, no province/platform/shop filter)."""
-    rule, rule_params = rule_level_sql(f.rules, "s.spend", "s.purchases")
-    rule0, rule0_params = rule_level_sql(f.rules, "0::DECIMAL(18,2)", "0::INTEGER")
-    in_levels, in_params = _in_levels(f)
-    members = MEMBERS_FAST.format(rule=rule, rule0=rule0, in_levels=in_levels)
-    params = rule_params + [f.as_of] + rule0_params + in_params
-    if f.all_purchases:
-        buyers = BUYERS_ALL.format(in_levels=in_levels, totals=TOTALS_BUYERS if f.levels else TOTALS_ALL)
-        params += in_params
-    else:
-        p_sql, p_params = f.purchases("o.cust_no, o.spend")
-        lvb, lvb_params = f.buyer_levels()
-        buyers = BUYERS_SCOPE.format(p=p_sql, lv=lvb)
-        params += p_params + lvb_params
-    return BY_LEVEL_FAST_SQL.format(members=members, buyers=buyers), params
+        return Q("")
+    return Q(f" AND list_contains($levels::INTEGER[], {col})", levels=list(f.levels))
 
 
 def level_mix(db: Database, f: Filters) -> pd.DataFrame:
     """Per month of the date range: buyers of that month by their level as of the as-of date, and
     their share of the month's buyers (a chart frame: month, level_code, buyers, share)."""
     if f.all_purchases and not db.scalar(EXPORTED_LEVELS_SQL):
-        rule, rule_params = rule_level_sql(f.rules, "spend", "purchases")
-        in_levels, in_params = _in_levels(f)
-        df = db.query_df(MIX_COUNTED_SQL.format(rule=rule, in_levels=in_levels), rule_params + in_params)
+        sql = Q(MIX_COUNTED_SQL).fill(rule=rule_level_sql(f.rules, "spend", "purchases"), in_levels=_in_levels(f))
     elif f.facts:
-        p_sql, p_params = f.purchases("o.cust_no, o.ordered_at, o.prev_at")
-        lvb, lvb_params = f.buyer_levels()
-        if f.start is None:
-            start, start_params = "date_trunc('month', p.ordered_at)", []
-        else:
-            start, start_params = "greatest(date_trunc('month', p.ordered_at), ?::TIMESTAMP)", [f.start]
-        df = db.query_df(MIX_FACTS_SQL.format(p=p_sql, lvb=lvb, period_start=start), p_params + lvb_params + start_params)
+        start = ("date_trunc('month', p.ordered_at)" if f.start is None
+                 else "greatest(date_trunc('month', p.ordered_at), $range_start::TIMESTAMP)")
+        sql = Q(MIX_FACTS_SQL, range_start=f.start).fill(
+            p=f.purchases("o.cust_no, o.ordered_at, o.prev_at"), lvb=f.buyer_levels(), period_start=start)
     else:
-        p_sql, p_params = f.purchases("o.cust_no, o.ordered_at")
-        lv_sql, lv_params = f.customer_levels()
-        df = db.query_df(MIX_SQL.format(p=p_sql, lv=lv_sql), p_params + lv_params)
+        sql = Q(MIX_SQL).fill(p=f.purchases("o.cust_no, o.ordered_at"), lv=f.customer_levels())
+    df = db.query_df(sql)
     if df.empty:
         return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "level_code": pd.Series(dtype="int64"),
                              "buyers": pd.Series(dtype="int64"), "share": pd.Series(dtype="float64")})
@@ -309,10 +258,8 @@ def what_if(db: Database, f: Filters, proposed: LevelRules) -> dict:
     matrix (from × to counts, 5×5), how many move up / down / stay, and up to 500 movers.
     `by_rules`: members without an exported level (saved rules decide their level); `affected`:
     those of them whose level the proposed rules would change if saved."""
-    lv_sql, lv_params = f.customer_levels()
-    prop_sql, prop_params = rule_level_sql(proposed, "lv.spend", "lv.purchases")
-    base_params = lv_params + prop_params + [f.as_of]
-    pairs = db.query(WHAT_IF_MATRIX_SQL.format(lv=lv_sql, proposed=prop_sql), base_params)
+    parts = {"lv": f.customer_levels(), "proposed": rule_level_sql(proposed, "lv.spend", "lv.purchases", "proposed")}
+    pairs = db.query(Q(WHAT_IF_MATRIX_SQL, as_of=f.as_of).fill(**parts))
     matrix = pd.DataFrame(0, index=pd.Index(LEVEL_CODES, name="current_level"),
                           columns=pd.Index(LEVEL_CODES, name="proposed_level"), dtype="int64")
     by_rules = affected = 0
@@ -329,7 +276,7 @@ def what_if(db: Database, f: Filters, proposed: LevelRules) -> dict:
     same = sum(int(matrix.loc[a, a]) for a in LEVEL_CODES)
     movers = pd.DataFrame([], columns=["customer_id", "spend", "purchases", "current_level", "proposed_level"])
     if up or down:
-        rows = db.query(WHAT_IF_MOVERS_SQL.format(lv=lv_sql, proposed=prop_sql), base_params + [MOVERS_LIMIT])
+        rows = db.query(Q(WHAT_IF_MOVERS_SQL, as_of=f.as_of, limit=MOVERS_LIMIT).fill(**parts))
         movers = pd.DataFrame(rows, columns=["customer_id", "spend", "purchases", "current_level", "proposed_level"])
     return {"problems": proposed.validate(), "current_rules": f.rules, "proposed_rules": proposed,
             "counts": counts, "matrix": matrix, "up": up, "down": down, "same": same, "movers": movers,

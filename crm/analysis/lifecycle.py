@@ -1,7 +1,7 @@
 """Lifecycle & RFM (生命周期 / RFM): where each customer stands by days since their last purchase,
 their RFM scores and segment, and how the stage sizes moved over the last 12 months.
 
-Definitions (DESIGN.md; the segment rules themselves live in `crm/segments.py`):
+Definitions (README, "Definitions"; the segment rules themselves live in `crm/segments.py`):
 - Customers (客户): every customer with at least one purchase up to the as-of date
   (`customer_facts_sql`: the level / province / platform / shop filters apply, the order date range
   does not cut their history). When the sidebar has an order date range, only customers with a
@@ -49,6 +49,8 @@ import pandas as pd
 
 from ..db import Database
 from ..filters import Filters
+from ..metrics import stage as stage_sql, stage_no
+from ..sql import Q
 from ..segments import (RFM_SEGMENTS, STAGES, LifecycleThresholds, RfmCuts, customer_facts_sql,
                         load_thresholds)
 from ..numbers import div as _div, num as _num
@@ -91,13 +93,13 @@ MOVEMENT_SQL = """
 WITH c AS ({customers}),
 h AS ({history}),
 recent AS (
-    SELECT bit_or(list_extract(?::BIGINT[], (ordered_at::DATE - ?::DATE) + 1)) AS masks
-    FROM h WHERE cust_no IS NOT NULL AND ordered_at >= ?::DATE + INTERVAL 1 DAY{in_range}
+    SELECT bit_or(list_extract($lut::BIGINT[], (ordered_at::DATE - $base::DATE) + 1)) AS masks
+    FROM h WHERE cust_no IS NOT NULL AND ordered_at >= $base::DATE + INTERVAL 1 DAY{in_range}
     GROUP BY cust_no
 ),
 within AS (SELECT masks, count(*) AS customers FROM recent GROUP BY masks),
 bought AS (   -- customers by the day of their first purchase (days after `base`; 0: on or before it)
-    SELECT greatest(first_purchase_at::DATE - ?::DATE, 0) AS day, count(*) AS customers FROM c GROUP BY 1
+    SELECT greatest(first_purchase_at::DATE - $base::DATE, 0) AS day, count(*) AS customers FROM c GROUP BY 1
 )
 SELECT 'within' AS part, masks, customers FROM within
 UNION ALL
@@ -106,23 +108,23 @@ SELECT 'bought', day, customers FROM bought
 
 # The same from purchase_facts (no province/platform/shop filter), without grouping by customer:
 # a purchase is a customer's latest up to month end k exactly when k is before their next purchase
-# (`next_at`), so masking its lut entry with `?` (`movement_next_lut`: the month ends before a day)
+# (`next_at`), so masking its lut entry with `$next_lut` (`movement_next_lut`: the month ends before a day)
 # leaves the bits of the month ends where it decides the customer's stage. Every customer has one
 # such purchase per month end, so counting masks over purchases counts customers.
 MOVEMENT_FACTS_SQL = """
 WITH c AS ({customers}),
 h AS ({history}),
 within AS (
-    SELECT list_extract(?::BIGINT[], (ordered_at::DATE - ?::DATE) + 1)
-           & CASE WHEN next_at IS NULL OR next_at::DATE > ?::DATE THEN -1
-                  ELSE list_extract(?::BIGINT[], (next_at::DATE - ?::DATE) + 1) END AS masks,
+    SELECT list_extract($lut::BIGINT[], (ordered_at::DATE - $base::DATE) + 1)
+           & CASE WHEN next_at IS NULL OR next_at::DATE > $last_end::DATE THEN -1
+                  ELSE list_extract($next_lut::BIGINT[], (next_at::DATE - $base::DATE) + 1) END AS masks,
            count(*) AS customers
-    FROM h WHERE cust_no IS NOT NULL AND ordered_at >= ?::DATE + INTERVAL 1 DAY
-      AND (next_at IS NULL OR next_at >= ?::DATE + INTERVAL 1 DAY){in_range}
+    FROM h WHERE cust_no IS NOT NULL AND ordered_at >= $base::DATE + INTERVAL 1 DAY
+      AND (next_at IS NULL OR next_at >= $first_end::DATE + INTERVAL 1 DAY){in_range}
     GROUP BY 1
 ),
 bought AS (
-    SELECT greatest(first_purchase_at::DATE - ?::DATE, 0) AS day, count(*) AS customers FROM c GROUP BY 1
+    SELECT greatest(first_purchase_at::DATE - $base::DATE, 0) AS day, count(*) AS customers FROM c GROUP BY 1
 )
 SELECT 'within' AS part, masks, customers FROM within
 UNION ALL
@@ -143,13 +145,10 @@ def has_range(f: Filters) -> bool:
     return f.start is not None or f.last_day < f.as_of
 
 
-def customers_sql(f: Filters) -> tuple[str, list]:
+def customers_sql(f: Filters) -> Q:
     """The customers in scope, one row each (columns of `customer_facts_sql`)."""
-    facts, params = customer_facts_sql(f)
-    if not has_range(f):
-        return CUSTOMERS_SQL.format(facts=facts, in_range=""), params
-    p_sql, p_params = f.purchases("o.cust_no")
-    return CUSTOMERS_SQL.format(facts=facts, in_range=IN_RANGE.format(p=p_sql)), params + p_params
+    in_range = Q(IN_RANGE).fill(p=f.purchases("o.cust_no")) if has_range(f) else ""
+    return Q(CUSTOMERS_SQL).fill(facts=customer_facts_sql(f), in_range=in_range)
 
 
 def month_ends(as_of: dt.date, months: int = MOVEMENT_MONTHS) -> list[dt.date]:
@@ -205,10 +204,8 @@ class _Sum:
 def cube(db: Database, f: Filters, thresholds: LifecycleThresholds, cuts: RfmCuts) -> list[tuple]:
     """Customers grouped by stage, R, F, M and new/returning, as rows (stage, r, f, m, is_new,
     customers, purchases, gmv, days) — gmv Decimal, days = Σ days since last purchase."""
-    customers, params = customers_sql(f)
-    stage, s_params = thresholds.stage_sql("days_since_last")
-    rfm, r_params = cuts.score_sql("days_since_last", "purchases", "spend")
-    return db.query(CUBE_SQL.format(customers=customers, stage=stage, rfm=rfm), params + s_params + r_params)
+    return db.query(Q(CUBE_SQL).fill(customers=customers_sql(f), stage=stage_sql(thresholds),
+                                     rfm=cuts.score_sql("days_since_last", "purchases", "spend")))
 
 
 def _group(rows: list[tuple], key) -> dict:
@@ -320,20 +317,13 @@ def movement(db: Database, f: Filters, thresholds: LifecycleThresholds,
     (every stage of every month end, zeros included; long format, stages in lifecycle order)."""
     ends = month_ends(f.as_of, months)
     base, lut = movement_lut(ends, thresholds)
-    customers, c_params = customers_sql(f)
-    history, h_params = f.purchases("o.cust_no, o.ordered_at", dates=False)
-    in_range, r_params = "", []
-    if has_range(f):
-        p_sql, r_params = f.purchases("o.cust_no")
-        in_range = f" AND cust_no IN (SELECT cust_no FROM ({p_sql}) p)"
+    in_range = Q(" AND cust_no IN (SELECT cust_no FROM ({p}) p)").fill(p=f.purchases("o.cust_no")) if has_range(f) else ""
     if f.facts:
-        history, h_params = f.purchases("o.cust_no, o.ordered_at, o.next_at", dates=False)
-        rows = db.query(MOVEMENT_FACTS_SQL.format(customers=customers, history=history, in_range=in_range),
-                        c_params + h_params + [lut, base, ends[-1], movement_next_lut(ends, base), base, base,
-                                               ends[0]] + r_params + [base])
+        sql = Q(MOVEMENT_FACTS_SQL, last_end=ends[-1], next_lut=movement_next_lut(ends, base), first_end=ends[0])
+        history = f.purchases("o.cust_no, o.ordered_at, o.next_at", dates=False)
     else:
-        rows = db.query(MOVEMENT_SQL.format(customers=customers, history=history, in_range=in_range),
-                        c_params + h_params + [lut, base, base] + r_params + [base])
+        sql, history = Q(MOVEMENT_SQL), f.purchases("o.cust_no, o.ordered_at", dates=False)
+    rows = db.query(sql.fill(customers=customers_sql(f), history=history, in_range=in_range).bind(lut=lut, base=base))
     # within[j][k]: customers whose days since last purchase at month end k are ≤ threshold j;
     # within[4][k]: customers with a purchase by month end k
     parts: dict[str, tuple[list, list]] = {"within": ([], []), "bought": ([], [])}
@@ -360,8 +350,8 @@ def compute(db: Database, f: Filters, thresholds: LifecycleThresholds | None = N
             "ranges": score_ranges(cuts), "month_ends": month_ends(f.as_of)}
     rows = cube(db, f, thresholds, cuts)
     if not rows:
-        p_sql, p_params = f.purchases("o.cust_no")
-        return base | {"empty": True, "no_buyer_purchases": int(db.scalar(NO_BUYER_SQL.format(p=p_sql), p_params))}
+        return base | {"empty": True,
+                       "no_buyer_purchases": int(db.scalar(Q(NO_BUYER_SQL).fill(p=f.purchases("o.cust_no"))))}
     tot = _group(rows, lambda r: None)[None]
     totals = {"customers": tot.customers, "purchases": tot.purchases, "gmv": tot.gmv, "new": tot.new,
               "returning": tot.customers - tot.new}
@@ -424,26 +414,24 @@ def report(db: Database, f: Filters) -> dict:
 # (week k: the 7 days ending as-of − 7k). Purchases after the as-of date do not exist for this count.
 WEEKLY_MOVES_SQL = """
 WITH p AS (SELECT cust_no, ordered_at::DATE AS d, prev_at::DATE AS prev_d,
-                  CASE WHEN next_at::DATE <= ?::DATE THEN next_at::DATE END AS next_d
-           FROM purchase_facts WHERE cust_no IS NOT NULL AND ordered_at < ?::DATE + INTERVAL 1 DAY),
-bounds AS (SELECT unnest(?::INTEGER[]) AS hi, unnest(range(4)) AS k),
+                  CASE WHEN next_at::DATE <= $as_of::DATE THEN next_at::DATE END AS next_d
+           FROM purchase_facts WHERE cust_no IS NOT NULL AND ordered_at < $as_of::DATE + INTERVAL 1 DAY),
+bounds AS (SELECT unnest($bounds::INTEGER[]) AS hi, unnest(range(4)) AS k),
 returns AS (SELECT d AS day, {stage_of_gap} AS from_no, 0 AS to_no FROM p
-            WHERE prev_d IS NOT NULL AND d - prev_d > ?::INTEGER),
+            WHERE prev_d IS NOT NULL AND d - prev_d > $stage_bound_0::INTEGER),
 slips AS (SELECT d + (b.hi + 1)::INTEGER AS day, b.k AS from_no, b.k + 1 AS to_no FROM p, bounds b
-          WHERE d + (b.hi + 1)::INTEGER < coalesce(next_d, ?::DATE + 1)),
+          WHERE d + (b.hi + 1)::INTEGER < coalesce(next_d, $as_of::DATE + 1)),
 moves AS (SELECT * FROM returns UNION ALL SELECT * FROM slips)
-SELECT (?::DATE - (7 * ((?::DATE - day) // 7))::INTEGER)::DATE AS week_end, from_no, to_no, count(*) AS customers
-FROM moves WHERE day > ?::DATE - (7 * ?::INTEGER) AND day <= ?::DATE
+SELECT ($as_of::DATE - (7 * (($as_of::DATE - day) // 7))::INTEGER)::DATE AS week_end, from_no, to_no, count(*) AS customers
+FROM moves WHERE day > $as_of::DATE - (7 * $weeks::INTEGER) AND day <= $as_of::DATE
 GROUP BY ALL ORDER BY 1, 2, 3"""
 
 
 def weekly_moves(db: Database, as_of: dt.date, thresholds: LifecycleThresholds, weeks: int = 12) -> pd.DataFrame:
     """Members who moved between lifecycle stages each week: week_end, from_stage, to_stage, customers
     (every week and every move that happened, zero rows left out)."""
-    b = list(thresholds.bounds())
-    gap = "d - prev_d"
-    stage_of_gap = ("CASE " + " ".join(f"WHEN {gap} <= {int(hi)} THEN {i}" for i, hi in enumerate(b)) + " ELSE 4 END")
-    sql = WEEKLY_MOVES_SQL.format(stage_of_gap=stage_of_gap)
-    rows = db.query(sql, [as_of, as_of, b, b[0], as_of, as_of, as_of, as_of, int(weeks), as_of])
+    sql = Q(WEEKLY_MOVES_SQL, as_of=as_of, bounds=list(thresholds.bounds()), weeks=int(weeks)).fill(
+        stage_of_gap=stage_no(thresholds, "(d - prev_d)"))
+    rows = db.query(sql)
     return pd.DataFrame([(w, STAGES[f], STAGES[t], int(n)) for w, f, t, n in rows],
                         columns=["week_end", "from_stage", "to_stage", "customers"])

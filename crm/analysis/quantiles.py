@@ -52,7 +52,7 @@ def quantile_cont(counted: Sequence[tuple[float, int]], q: float) -> float | Non
 POSITIONS_SQL = """
 SELECT x.pos, min(c.v)::DOUBLE AS v
 FROM (SELECT DISTINCT unnest([floor(({total} - 1)::DOUBLE * q), ceil(({total} - 1)::DOUBLE * q)])::BIGINT AS pos
-      FROM unnest(?::DOUBLE[]) AS qs(q) WHERE {total} > 0) x
+      FROM unnest($quantiles::DOUBLE[]) AS qs(q) WHERE {total} > 0) x
 JOIN (SELECT v, sum(n) OVER (ORDER BY v ROWS UNBOUNDED PRECEDING) AS upto FROM {hist}) c ON c.upto > x.pos
 GROUP BY x.pos
 """

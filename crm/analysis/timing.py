@@ -1,6 +1,6 @@
 """Member time analysis (会员时间): when do members buy, and when do they come back?
 
-Every query starts from `Filters.purchases()` (DESIGN.md "Definitions"): purchases = paid and not
+Every query starts from `Filters.purchases()` (README, "Definitions"): purchases = paid and not
 refunded in full, GMV = Σ spend (DECIMAL, summed in SQL), buyers = distinct customers (`cust_no`).
 Orders without a buyer count in purchases and GMV, never in customer figures.
 
@@ -52,6 +52,8 @@ import pandas as pd
 from ..db import Database
 from ..models import COHORT_MONTHS
 from ..filters import Filters
+from ..metrics import buyer_facts
+from ..sql import Q
 from .quantiles import quantile_cont
 from ..numbers import num as _num
 
@@ -80,26 +82,25 @@ EVENT_KEYS = ("cny", "618", "double11", "double12")  # calendar order within a y
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _frame(db: Database, sql: str, params: list) -> pd.DataFrame:
+def _frame(db: Database, sql: Q) -> pd.DataFrame:
     """Keep DuckDB's values (DECIMAL stays Decimal)."""
-    return db.frame(sql, params)
+    return db.frame(sql)
 
 
-def _scope(f: Filters, columns: str = "o.cust_no, o.ordered_at, o.spend") -> tuple[str, list]:
+def _scope(f: Filters, columns: str = "o.cust_no, o.ordered_at, o.spend") -> Q:
     return f.purchases(columns)
 
 
-def _history(f: Filters, columns: str = "o.cust_no, o.ordered_at") -> tuple[str, list]:
+def _history(f: Filters, columns: str = "o.cust_no, o.ordered_at") -> Q:
     return f.purchases(columns, dates=False)
 
 
-def _history_and_scope(f: Filters) -> tuple[str, str, list]:
-    """For queries over both scopes: `h` from `Filters.purchases(dates=False)`, and `p` as the rows of
-    `h` inside the order date range (the Filters' own date conditions), so the level join, the
-    costly part, runs once. Use as `WITH h AS ({history}), p AS ({scope})` with the returned params."""
-    history, hparams = _history(f)
-    dates, dparams = f.with_(provinces=(), platforms=(), shops=()).order_conditions("h")
-    return history, f"SELECT * FROM h WHERE TRUE{dates}", hparams + dparams
+def _history_and_scope(f: Filters) -> dict[str, Q]:
+    """For queries over both scopes: `history` from `Filters.purchases(dates=False)`, and `scope` as
+    the rows of `h` inside the order date range (the Filters' own date conditions), so the level
+    join, the costly part, runs once. Fill `WITH h AS ({history}), p AS ({scope})` with them."""
+    dates = f.with_(provinces=(), platforms=(), shops=()).order_conditions("h")
+    return {"history": _history(f), "scope": Q("SELECT * FROM h WHERE TRUE{dates}").fill(dates=dates)}
 
 
 def _check_grain(grain: str) -> str:
@@ -150,13 +151,13 @@ series AS (
     FROM periods s LEFT JOIN sales a USING (period)
 ),
 cut AS (    -- peak / off-season thresholds over the complete periods
-    SELECT quantile_cont(gmv, ?) AS hi, quantile_cont(gmv, 0.5) AS mid, quantile_cont(gmv, ?) AS lo,
+    SELECT quantile_cont(gmv, $peak_q) AS hi, quantile_cont(gmv, 0.5) AS mid, quantile_cont(gmv, $off_q) AS lo,
            count(*) AS n
     FROM series WHERE complete
 )
 SELECT series.*,
-       complete AND n >= ? AND gmv >= hi AND gmv > mid AS peak,
-       complete AND n >= ? AND gmv <= lo AND gmv < mid AS off_season
+       complete AND n >= $min_periods AND gmv >= hi AND gmv > mid AS peak,
+       complete AND n >= $min_periods AND gmv <= lo AND gmv < mid AS off_season
 FROM series, cut
 ORDER BY period
 """
@@ -167,7 +168,7 @@ ORDER BY period
 TREND_LIVE = """
 p AS ({scope}),
 span AS (   -- first day in scope: the range start, else the first purchase
-    SELECT coalesce(?::DATE, min(ordered_at)::DATE) AS first_day, ?::DATE AS last_day
+    SELECT coalesce($range_start::DATE, min(ordered_at)::DATE) AS first_day, $range_end::DATE AS last_day
     FROM p HAVING count(*) > 0
 ),
 sales AS (
@@ -179,7 +180,7 @@ sales AS (
 TREND_FACTS = """
 p AS ({scope}),
 span AS (
-    SELECT coalesce(?::DATE, min(ordered_at)::DATE) AS first_day, ?::DATE AS last_day
+    SELECT coalesce($range_start::DATE, min(ordered_at)::DATE) AS first_day, $range_end::DATE AS last_day
     FROM p HAVING count(*) > 0
 ),
 sales AS (
@@ -189,8 +190,8 @@ sales AS (
 )"""
 # … or from the import's purchases per day and hour (every purchase in scope, no level filter).
 TREND_SUMMARY = """
-h AS (SELECT day, gmv, purchases, {grain}_buyers AS buyers FROM purchase_hours WHERE day <= ?::DATE),
-span AS (SELECT min(day) AS first_day, ?::DATE AS last_day FROM h HAVING count(*) > 0),
+h AS (SELECT day, gmv, purchases, {grain}_buyers AS buyers FROM purchase_hours WHERE day <= $range_end::DATE),
+span AS (SELECT min(day) AS first_day, $range_end::DATE AS last_day FROM h HAVING count(*) > 0),
 sales AS (
     SELECT date_trunc('{grain}', day)::DATE AS period, sum(gmv) AS gmv, sum(purchases) AS purchases,
            sum(buyers) AS buyers
@@ -198,11 +199,11 @@ sales AS (
 )"""
 
 
-def _period_start(f: Filters, grain: str) -> tuple[str, list]:
+def _period_start(f: Filters, grain: str) -> Q:
     """SQL for where a purchase's period starts, cut at the range start (purchase_facts rows)."""
     if f.start is None:
-        return f"date_trunc('{grain}', ordered_at)", []
-    return f"greatest(date_trunc('{grain}', ordered_at), ?::TIMESTAMP)", [f.start]
+        return Q(f"date_trunc('{grain}', ordered_at)")
+    return Q(f"greatest(date_trunc('{grain}', ordered_at), $range_start::TIMESTAMP)", range_start=f.start)
 
 
 def trend(db: Database, f: Filters, grain: str = "month") -> pd.DataFrame:
@@ -210,17 +211,15 @@ def trend(db: Database, f: Filters, grain: str = "month") -> pd.DataFrame:
     peak, off_season, festivals (comma-separated keys). Empty when nothing is in scope."""
     grain = _check_grain(grain)
     if f.summaries:
-        sources, params = TREND_SUMMARY.format(grain=grain), [f.last_day, f.last_day]
+        sources = Q(TREND_SUMMARY).fill(grain=grain)
     elif f.facts:
-        scope, sparams = _scope(f, "o.cust_no, o.ordered_at, o.spend, o.prev_at")
-        start, start_params = _period_start(f, grain)
-        sources = TREND_FACTS.format(scope=scope, grain=grain, period_start=start)
-        params = sparams + [f.start, f.last_day] + start_params
+        sources = Q(TREND_FACTS).fill(scope=_scope(f, "o.cust_no, o.ordered_at, o.spend, o.prev_at"), grain=grain,
+                                      period_start=_period_start(f, grain))
     else:
-        scope, sparams = _scope(f)
-        sources, params = TREND_LIVE.format(scope=scope, grain=grain), sparams + [f.start, f.last_day]
-    sql = TREND_SQL.format(sources=sources, grain=grain)
-    df = _frame(db, sql, params + [PEAK_Q, OFF_Q, MIN_PERIODS_FOR_PEAKS, MIN_PERIODS_FOR_PEAKS])
+        sources = Q(TREND_LIVE).fill(scope=_scope(f), grain=grain)
+    sql = Q(TREND_SQL, peak_q=PEAK_Q, off_q=OFF_Q, min_periods=MIN_PERIODS_FOR_PEAKS, range_start=f.start,
+            range_end=f.last_day).fill(sources=sources, grain=grain)
+    df = _frame(db, sql)
     if df.empty:
         df["festivals"] = []
         return df
@@ -252,40 +251,35 @@ SELECT count(*) > 0 FROM (SELECT 1 FROM p WHERE ordered_at <> date_trunc('day', 
 WEEKDAY_HOUR_SUMMARY_SQL = """
 WITH counts AS (
     SELECT isodow(day) - 1 AS weekday, hour, sum(purchases) AS purchases
-    FROM purchase_hours WHERE day <= ?::DATE{since} GROUP BY ALL
+    FROM purchase_hours WHERE day <= $range_end::DATE{since} GROUP BY ALL
 )
 SELECT w.weekday, h.hour, coalesce(c.purchases, 0) AS purchases
 FROM range(7) w(weekday) CROSS JOIN range(24) h(hour)
 LEFT JOIN counts c ON c.weekday = w.weekday AND c.hour = h.hour
 ORDER BY 1, 2
 """
-HAS_TIME_SUMMARY_SQL = "SELECT coalesce(sum(off_midnight), 0) > 0 FROM purchase_hours WHERE day <= ?::DATE{since}"
+HAS_TIME_SUMMARY_SQL = "SELECT coalesce(sum(off_midnight), 0) > 0 FROM purchase_hours WHERE day <= $range_end::DATE{since}"
 
 
-def _hours(f: Filters) -> tuple[str, list]:
-    """When purchase_hours answers (no level/place filter): the day conditions and params."""
-    if f.start is None:
-        return "", [f.last_day]
-    return " AND day >= ?::DATE", [f.last_day, f.start]
+def _hours(f: Filters, sql: str) -> Q:
+    """`sql` over purchase_hours (no level/place filter), cut to the order date range."""
+    since = "" if f.start is None else " AND day >= $range_start::DATE"
+    return Q(sql, range_end=f.last_day, range_start=f.start).fill(since=since)
 
 
 def weekday_hour(db: Database, f: Filters) -> pd.DataFrame:
     """168 rows: weekday (0 = Monday … 6 = Sunday), hour (0–23), purchases."""
     if f.facts and not f.levels:
-        since, params = _hours(f)
-        return _frame(db, WEEKDAY_HOUR_SUMMARY_SQL.format(since=since), params)
-    scope, params = _scope(f, "o.ordered_at")
-    return _frame(db, WEEKDAY_HOUR_SQL.format(scope=scope), params)
+        return _frame(db, _hours(f, WEEKDAY_HOUR_SUMMARY_SQL))
+    return _frame(db, Q(WEEKDAY_HOUR_SQL).fill(scope=_scope(f, "o.ordered_at")))
 
 
 def has_time_of_day(db: Database, f: Filters) -> bool:
     """False when every purchase in scope is at 00:00:00 (a file with dates only): the hour axis
     then means nothing."""
     if f.facts and not f.levels:
-        since, params = _hours(f)
-        return bool(db.scalar(HAS_TIME_SUMMARY_SQL.format(since=since), params))
-    scope, params = _scope(f, "o.ordered_at")
-    return bool(db.scalar(HAS_TIME_SQL.format(scope=scope), params))
+        return bool(db.scalar(_hours(f, HAS_TIME_SUMMARY_SQL)))
+    return bool(db.scalar(Q(HAS_TIME_SQL).fill(scope=_scope(f, "o.ordered_at"))))
 
 
 # -- new vs returning buyers per month -------------------------------------------------------------
@@ -324,7 +318,7 @@ FROM firsts GROUP BY month ORDER BY month
 NEW_RETURNING_SUMMARY_SQL = """
 SELECT date_trunc('month', day)::DATE AS month, sum(month_buyers) AS buyers, sum(new_buyers) AS new_buyers,
        sum(month_buyers) - sum(new_buyers) AS returning_buyers
-FROM purchase_hours WHERE day <= ?::DATE
+FROM purchase_hours WHERE day <= $range_end::DATE
 GROUP BY 1 HAVING sum(month_buyers) > 0 ORDER BY 1
 """
 
@@ -333,13 +327,11 @@ def new_returning(db: Database, f: Filters) -> pd.DataFrame:
     """Per month with buyers: month, buyers, new_buyers (first purchase ever in that month),
     returning_buyers (first purchase in an earlier month)."""
     if f.summaries:
-        return _frame(db, NEW_RETURNING_SUMMARY_SQL, [f.last_day])
+        return _frame(db, Q(NEW_RETURNING_SUMMARY_SQL, range_end=f.last_day))
     if f.facts:
-        scope, params = _scope(f, "o.cust_no, o.ordered_at, o.prev_at, o.first_at")
-        start, start_params = _period_start(f, "month")
-        return _frame(db, NEW_RETURNING_FACTS_SQL.format(scope=scope, period_start=start), params + start_params)
-    history, scope, params = _history_and_scope(f)
-    return _frame(db, NEW_RETURNING_SQL.format(scope=scope, history=history), params)
+        return _frame(db, Q(NEW_RETURNING_FACTS_SQL).fill(
+            scope=_scope(f, "o.cust_no, o.ordered_at, o.prev_at, o.first_at"), period_start=_period_start(f, "month")))
+    return _frame(db, Q(NEW_RETURNING_SQL).fill(**_history_and_scope(f)))
 
 
 def monthly(db: Database, f: Filters, month_trend: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -359,39 +351,27 @@ def monthly(db: Database, f: Filters, month_trend: pd.DataFrame | None = None) -
 
 
 # -- days since last purchase ----------------------------------------------------------------------
+# Buyers in range ({buyers}: metrics.buyer_facts) by days since their last purchase up to the as-of
+# date, in the bins RECENCY_BINS.
 DAYS_SINCE_LAST_SQL = """
-WITH h AS ({history}),
-p AS ({scope}),
-buyers AS (SELECT DISTINCT cust_no FROM p WHERE cust_no IS NOT NULL),
-last_purchase AS (   -- the last purchase up to the as-of date, even after the range end
-    SELECT cust_no, max(ordered_at)::DATE AS last_day FROM h WHERE cust_no IS NOT NULL GROUP BY cust_no
-),
-binned AS (
-    SELECT CASE {cases} END AS pos, count(*) AS buyers
-    FROM (SELECT ?::DATE - l.last_day AS days FROM buyers b JOIN last_purchase l USING (cust_no))
-    GROUP BY 1
+WITH binned AS (
+    SELECT CASE {cases} END AS pos, count(*) AS buyers FROM ({buyers}) b GROUP BY 1
 ),
 bins(bin, lo, hi, pos) AS (VALUES {bins})
 SELECT b.bin, b.lo, b.hi, coalesce(n.buyers, 0) AS buyers
 FROM bins b LEFT JOIN binned n USING (pos)
 ORDER BY b.pos
 """
-
-
-# With complete history, a buyer's last purchase up to the as-of date is customer_stats'. When the
-# range reaches the latest order, the buyers in range are those whose last purchase is in it;
-# otherwise a buyer's last purchase up to the range end (next_at after it) says they are in range.
-DAYS_SINCE_LAST_STATS_SQL = """
-WITH {buyers}binned AS (
-    SELECT CASE {cases} END AS pos, count(*) AS buyers
-    FROM (SELECT ?::DATE - s.last_purchase_at::DATE AS days FROM customer_stats s{join}{in_range})
-    GROUP BY 1
-),
-bins(bin, lo, hi, pos) AS (VALUES {bins})
-SELECT b.bin, b.lo, b.hi, coalesce(n.buyers, 0) AS buyers
-FROM bins b LEFT JOIN binned n USING (pos)
-ORDER BY b.pos
-"""
+# With complete history but a range that leaves purchases out, the buyers in range come from
+# customer_stats too: when the range reaches the latest order, they are those whose last purchase
+# is in it; otherwise a buyer's last purchase up to the range end (next_at after it) says so.
+IN_RANGE_LATEST = """SELECT s.cust_no, ($as_of::DATE - s.last_purchase_at::DATE) AS days_since_last
+FROM customer_stats s{join} WHERE s.last_purchase_at >= $range_start::DATE"""
+IN_RANGE_NEXT = """SELECT s.cust_no, ($as_of::DATE - s.last_purchase_at::DATE) AS days_since_last
+FROM customer_stats s{join} SEMI JOIN (
+    SELECT cust_no FROM ({scope}) p
+    WHERE cust_no IS NOT NULL AND (next_at IS NULL OR next_at >= $range_end::DATE + INTERVAL 1 DAY)) r
+ON r.cust_no = s.cust_no"""
 
 
 def days_since_last(db: Database, f: Filters) -> pd.DataFrame:
@@ -399,26 +379,15 @@ def days_since_last(db: Database, f: Filters) -> pd.DataFrame:
     bound), buyers, share (of the buyers counted)."""
     # our constants only, never user values
     bins = ", ".join(f"('{b}', {lo}, {'NULL' if hi is None else hi}, {i})" for i, (b, lo, hi) in enumerate(RECENCY_BINS))
-    cases = " ".join(f"WHEN days <= {hi} THEN {i}" if hi is not None else f"ELSE {i}"
+    cases = " ".join(f"WHEN days_since_last <= {hi} THEN {i}" if hi is not None else f"ELSE {i}"
                      for i, (_, _, hi) in enumerate(RECENCY_BINS))
-    if f.facts and f.complete_history:
-        if f.last_day >= f.data_last_day:
-            join, jparams = f.level_join("s")
-            in_range, rparams = ("", []) if f.start is None else (" WHERE s.last_purchase_at >= ?::DATE", [f.start])
-            sql = DAYS_SINCE_LAST_STATS_SQL.format(buyers="", join=join, in_range=in_range, bins=bins, cases=cases)
-            params = [f.as_of] + jparams + rparams
-        else:
-            scope, sparams = _scope(f, "o.cust_no, o.next_at")
-            buyers = (f"p AS ({scope}), in_range AS (SELECT cust_no FROM p WHERE cust_no IS NOT NULL "
-                      f"AND (next_at IS NULL OR next_at >= ?::DATE + INTERVAL 1 DAY)), ")
-            sql = DAYS_SINCE_LAST_STATS_SQL.format(buyers=buyers, join=" SEMI JOIN in_range r ON r.cust_no = s.cust_no",
-                                                   in_range="", bins=bins, cases=cases)
-            params = sparams + [f.last_day, f.as_of]
-        df = _frame(db, sql, params)
+    if f.facts and f.complete_history and not f.all_purchases:
+        sql = IN_RANGE_LATEST if f.last_day >= f.data_last_day else IN_RANGE_NEXT
+        buyers = Q(sql, as_of=f.as_of, range_start=f.start, range_end=f.last_day).fill(
+            join=f.level_join("s"), scope=_scope(f, "o.cust_no, o.next_at"))
     else:
-        history, scope, params = _history_and_scope(f)
-        df = _frame(db, DAYS_SINCE_LAST_SQL.format(scope=scope, history=history, bins=bins, cases=cases),
-                    params + [f.as_of])
+        buyers = buyer_facts(f, ("days_since_last",), dates=True)
+    df = _frame(db, Q(DAYS_SINCE_LAST_SQL).fill(buyers=buyers, bins=bins, cases=cases))
     total = int(df["buyers"].sum())
     df["hi"] = pd.Series([None if pd.isna(v) else int(v) for v in df["hi"]], dtype=object)
     df["share"] = [(int(n) / total if total else 0.0) for n in df["buyers"]]
@@ -435,23 +404,23 @@ buyer_months AS (
 first_purchase AS (SELECT cust_no, min(ordered_at)::DATE AS first_day FROM h WHERE cust_no IS NOT NULL GROUP BY cust_no),
 members AS (        -- cohort = month of the first purchase ever, for first purchases in the range
     SELECT cust_no, date_trunc('month', first_day)::DATE AS cohort FROM first_purchase
-    WHERE first_day >= coalesce(?::DATE, DATE '0001-01-01') AND first_day <= ?::DATE
+    WHERE first_day >= coalesce($range_start::DATE, DATE '0001-01-01') AND first_day <= $range_end::DATE
 ),
 cohorts AS (SELECT cohort, count(*) AS size FROM members GROUP BY cohort),
 grid AS (           -- months +0 (the cohort itself) … +N, up to the as-of month
     SELECT c.cohort, c.size, k.month_offset FROM cohorts c
-    CROSS JOIN range(0, ? + 1) k(month_offset)
-    WHERE c.cohort + to_months(k.month_offset) <= date_trunc('month', ?::DATE)
+    CROSS JOIN range(0, $months + 1) k(month_offset)
+    WHERE c.cohort + to_months(k.month_offset) <= date_trunc('month', $as_of::DATE)
 ),
 active AS (
     SELECT m.cohort, datediff('month', m.cohort, b.month) AS month_offset, count(*) AS buyers
     FROM members m JOIN buyer_months b USING (cust_no)
-    WHERE b.month <= m.cohort + to_months(?)
+    WHERE b.month <= m.cohort + to_months($months)
     GROUP BY ALL
 )
 SELECT g.cohort, g.size, g.month_offset, coalesce(a.buyers, 0) AS buyers,
-       g.cohort + to_months(g.month_offset) = date_trunc('month', ?::DATE)
-           AND ?::DATE < last_day(?::DATE) AS partial
+       g.cohort + to_months(g.month_offset) = date_trunc('month', $as_of::DATE)
+           AND $as_of::DATE < last_day($as_of::DATE) AS partial
 FROM grid g LEFT JOIN active a USING (cohort, month_offset)
 ORDER BY g.cohort, g.month_offset
 """
@@ -465,22 +434,22 @@ RETENTION_COUNTED_SQL = """
 WITH act AS ({activity}),
 members AS (
     SELECT date_trunc('month', first_day)::DATE AS cohort, month, buyers FROM act
-    WHERE first_day >= coalesce(?::DATE, DATE '0001-01-01') AND first_day <= ?::DATE
+    WHERE first_day >= coalesce($range_start::DATE, DATE '0001-01-01') AND first_day <= $range_end::DATE
 ),
 cohorts AS (SELECT cohort, sum(buyers) AS size FROM members WHERE month = cohort GROUP BY cohort),
 grid AS (
     SELECT c.cohort, c.size, k.month_offset FROM cohorts c
-    CROSS JOIN range(0, ? + 1) k(month_offset)
-    WHERE c.cohort + to_months(k.month_offset) <= date_trunc('month', ?::DATE)
+    CROSS JOIN range(0, $months + 1) k(month_offset)
+    WHERE c.cohort + to_months(k.month_offset) <= date_trunc('month', $as_of::DATE)
 ),
 active AS (
     SELECT cohort, datediff('month', cohort, month) AS month_offset, sum(buyers) AS buyers
-    FROM members WHERE month <= cohort + to_months(?)
+    FROM members WHERE month <= cohort + to_months($months)
     GROUP BY ALL
 )
 SELECT g.cohort, g.size, g.month_offset, coalesce(a.buyers, 0) AS buyers,
-       g.cohort + to_months(g.month_offset) = date_trunc('month', ?::DATE)
-           AND ?::DATE < last_day(?::DATE) AS partial
+       g.cohort + to_months(g.month_offset) = date_trunc('month', $as_of::DATE)
+           AND $as_of::DATE < last_day($as_of::DATE) AS partial
 FROM grid g LEFT JOIN active a USING (cohort, month_offset)
 ORDER BY g.cohort, g.month_offset
 """
@@ -488,7 +457,7 @@ RETENTION_ACTIVITY_FACTS = """
     SELECT first_at::DATE AS first_day, date_trunc('month', ordered_at)::DATE AS month, count(*) AS buyers
     FROM ({history}) h
     WHERE cust_no IS NOT NULL AND (prev_at IS NULL OR prev_at < date_trunc('month', ordered_at))
-      AND first_at >= coalesce(?::DATE, DATE '0001-01-01') AND first_at < ?::DATE + INTERVAL 1 DAY
+      AND first_at >= coalesce($range_start::DATE, DATE '0001-01-01') AND first_at < $range_end::DATE + INTERVAL 1 DAY
     GROUP BY 1, 2"""
 
 
@@ -497,17 +466,15 @@ def retention(db: Database, f: Filters, months: int = RETENTION_MONTHS) -> pd.Da
     partial (the as-of month, not over yet), rate (= buyers / size). Offset 0 is the cohort itself
     (buyers = size, rate 1), so every cohort has a row even before its first month +1; offsets
     1…`months` only up to the as-of month."""
-    tail = [f.start, f.last_day, months, f.as_of, months, f.as_of, f.as_of, f.as_of]
+    params = {"range_start": f.start, "range_end": f.last_day, "months": months, "as_of": f.as_of}
     if f.facts and f.complete_history and not f.levels and months <= COHORT_MONTHS:
-        df = _frame(db, RETENTION_COUNTED_SQL.format(activity="SELECT first_day, month, buyers FROM cohort_months"),
-                    tail)
+        sql = Q(RETENTION_COUNTED_SQL).fill(activity="SELECT first_day, month, buyers FROM cohort_months")
     elif f.facts:
-        history, hparams = _history(f, "o.cust_no, o.ordered_at, o.prev_at, o.first_at")
-        activity = RETENTION_ACTIVITY_FACTS.format(history=history)
-        df = _frame(db, RETENTION_COUNTED_SQL.format(activity=activity), hparams + [f.start, f.last_day] + tail)
+        sql = Q(RETENTION_COUNTED_SQL).fill(activity=Q(RETENTION_ACTIVITY_FACTS).fill(
+            history=_history(f, "o.cust_no, o.ordered_at, o.prev_at, o.first_at")))
     else:
-        history, hparams = _history(f)
-        df = _frame(db, RETENTION_SQL.format(history=history), hparams + tail)
+        sql = Q(RETENTION_SQL).fill(history=_history(f))
+    df = _frame(db, sql.bind(**params))
     if df.empty:
         return pd.DataFrame(columns=["cohort", "size", "month_offset", "buyers", "partial", "rate"])
     df["cohort"] = [c.strftime("%Y-%m") for c in df["cohort"]]
@@ -530,7 +497,7 @@ stats AS (
            count(*) AS gaps, count(DISTINCT cust_no) AS buyers FROM gaps
 ),
 histogram AS (      -- weekly bars 1–7, 8–14, … 358–364; the cap (365) and above in one bar
-    SELECT CASE WHEN gap >= ? THEN ? ELSE (gap - 1) // ? * ? + 1 END AS lo, count(*) AS n
+    SELECT CASE WHEN gap >= $cap THEN $cap ELSE (gap - 1) // $width * $width + 1 END AS lo, count(*) AS n
     FROM gaps GROUP BY 1
 )
 SELECT s.median_days, s.p80_days, s.gaps, s.buyers, h.lo, h.n
@@ -564,11 +531,10 @@ def usage_cycle(db: Database, f: Filters) -> dict:
         if f.summaries:
             rows = db.query(GAPS_SUMMARY_SQL)
         else:
-            scope, params = _scope(f, "o.cust_no, o.ordered_at, o.prev_at, o.first_at")
-            since = "" if f.start is None else " AND prev_at >= ?::DATE"
+            since = "" if f.start is None else " AND prev_at >= $range_start::DATE"
             distinct = "" if f.start is None else "UNION ALL SELECT NULL, NULL, count(DISTINCT cust_no) FROM g\n"
-            rows = db.query(GAPS_FACTS_SQL.format(scope=scope, since=since, distinct=distinct),
-                            params + ([] if f.start is None else [f.start]))
+            rows = db.query(Q(GAPS_FACTS_SQL).fill(scope=_scope(f, "o.cust_no, o.ordered_at, o.prev_at, o.first_at"),
+                                                   since=since, distinct=distinct))
         counted = [(int(gap), int(n)) for gap, n, _ in rows if gap is not None]
         median, p80 = quantile_cont(counted, 0.5), quantile_cont(counted, 0.8)
         n_gaps = sum(n for _, n in counted)
@@ -579,8 +545,7 @@ def usage_cycle(db: Database, f: Filters) -> dict:
             acc[lo] = acc.get(lo, 0) + n
         bars = [(lo, None if lo >= cap else min(lo + width - 1, cap - 1), n) for lo, n in sorted(acc.items())]
     else:
-        scope, params = _scope(f, "o.cust_no, o.ordered_at")
-        rows = db.query(GAPS_SQL.format(scope=scope), params + [cap, cap, width, width])
+        rows = db.query(Q(GAPS_SQL, cap=cap, width=width).fill(scope=_scope(f, "o.cust_no, o.ordered_at")))
         median, p80, n_gaps, buyers = rows[0][:4]
         bars = [(int(lo), None if lo >= cap else min(int(lo) + width - 1, cap - 1), int(n))
                 for *_, lo, n in rows if lo is not None]

@@ -660,7 +660,7 @@ def _status_table(cur, column: str, table: str = "stg") -> None:
 
 
 def _build_orders(cur, det: Detection, dec: reader.Decoded, result: ImportResult) -> list[tuple]:
-    """stg → new_orders: one row per order with the purchase flags of DESIGN.md."""
+    """stg → new_orders: one row per order with the purchase flags of the README's definitions."""
     m = det.mapping
     spec = det.spec
     has = lambda f: f in m  # noqa: E731

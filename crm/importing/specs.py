@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Canonical fields. The first thirteen are the public ones (`--map FIELD=COLUMN`, DESIGN.md); the
+# Canonical fields. The first thirteen are the public ones (`--map FIELD=COLUMN`, README); the
 # rest are kept when a format has them.
 CANONICAL_FIELDS = (
     "order_id", "customer_id", "ordered_at", "paid_at", "status", "amount", "refund",

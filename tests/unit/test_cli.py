@@ -1,4 +1,4 @@
-"""The command line of DESIGN.md, run as a user runs it: a separate process, exit codes, one line."""
+"""The command line of the README, run as a user runs it: a separate process, exit codes, one line."""
 import json
 import os
 import subprocess

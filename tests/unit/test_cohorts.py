@@ -93,7 +93,7 @@ def who(db, spec, as_of=AS_OF, rules=None, thresholds=None):
 
 def test_base_population_and_facts(ro):
     sql, params = C.cohort_sql(CohortSpec(), AS_OF)
-    df = C._frame(ro, f"SELECT * FROM ({sql}) s ORDER BY customer_id", params)
+    df = ro.frame(f"SELECT * FROM ({sql}) s ORDER BY customer_id", params)
     assert list(df.columns) == list(C.COHORT_COLUMNS)
     rows = {r.customer_id: r for r in df.itertuples()}
     assert set(rows) == EVERYONE  # fay: refunded in full; gus: after the as-of date; jay: no order
@@ -476,7 +476,7 @@ def test_evaluate_counts_the_coupon_order_values_in_the_same_pass(tmp_path):
         for spec in specs:
             e = C.evaluate(d, spec, as_of, values=True)
             got = coupons.stats_from_counts(e["order_values"], e["members"], e["members"], as_of)
-            want = coupons.order_values(d, *C.members_sql(spec, as_of, fast=C.complete_history(d, as_of)), as_of)
+            want = coupons.order_values(d, C.members_sql(spec, as_of, fast=C.complete_history(d, as_of)), as_of)
             _same_stats(got, want)
             assert sum(n for _, n in e["order_values"]) == e["purchases"]
             plain = C.evaluate(d, spec, as_of)          # the same figures without the values

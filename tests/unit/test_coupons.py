@@ -6,6 +6,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from crm.sql import Q
+
 from crm import coupons
 from crm.charts import coupons as charts
 from crm.coupons import Assumptions
@@ -38,7 +40,11 @@ LOG = ("order_id,customer,date,amount,refund,province\n"
        "17,ivy,2025-09-01,1234567.89,0,广东省\n"
        "18,ivy,2025-10-01,9876543.21,0,广东省\n"
        "19,jon,2025-10-01,2345678.90,0,广东省\n")  # big, under the ¥10M per-order cap
-BY_NAME = "SELECT cust_no FROM customers WHERE list_contains(?::VARCHAR[], customer_id)"
+BY_NAME = "SELECT cust_no FROM customers WHERE list_contains($names::VARCHAR[], customer_id)"
+
+
+def by_name(names) -> Q:
+    return Q(BY_NAME, names=list(names))
 
 
 @pytest.fixture
@@ -48,7 +54,7 @@ def loaded(db, make_file):
 
 
 def values(db, *names, as_of=AS_OF, f=None):
-    return coupons.order_values(db, BY_NAME, [list(names)], as_of, f)
+    return coupons.order_values(db, by_name(names), as_of, f)
 
 
 # -- 1. order values ---------------------------------------------------------------------------
@@ -85,7 +91,7 @@ def test_as_of_and_filters_scope_the_history(loaded):
 
 def test_duplicate_and_null_members_are_counted_once(loaded):
     sql = "SELECT cust_no FROM orders UNION ALL SELECT cust_no FROM orders UNION ALL SELECT NULL"
-    s = coupons.order_values(loaded, sql, [], AS_OF)
+    s = coupons.order_values(loaded, Q(sql), AS_OF)
     assert s["members"] == 10  # ann … jon: eve too (her only order is after the as-of date), dan too
 
 
@@ -98,7 +104,7 @@ def test_empty_cohort(loaded):
     econ = coupons.economics(offers, s["members"])
     assert econ.empty and list(econ.columns) == coupons.ECONOMICS_COLUMNS
     assert coupons.recommend(econ) is None
-    plan = coupons.plan(loaded, BY_NAME, [["dan"]], AS_OF)  # a member, but no purchase
+    plan = coupons.plan(loaded, by_name(["dan"]), AS_OF)  # a member, but no purchase
     assert plan["stats"]["members"] == 1 and plan["stats"]["empty"] and plan["recommendation"] is None
 
 
@@ -313,7 +319,7 @@ def test_recommend_when_nothing_pays():
 
 def test_recommendation_is_plain_json(loaded):
     import json
-    rec = coupons.plan(loaded, BY_NAME, [["ann", "bob", "cat"]], AS_OF)["recommendation"]
+    rec = coupons.plan(loaded, by_name(["ann", "bob", "cat"]), AS_OF)["recommendation"]
     json.dumps(rec)
     assert rec["profitable"]  # with the default assumptions on this cohort
 
@@ -321,7 +327,7 @@ def test_recommendation_is_plain_json(loaded):
 # -- 5. charts ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_charts(loaded, lang):
-    plan = coupons.plan(loaded, BY_NAME, [["ann", "bob", "cat"]], AS_OF)
+    plan = coupons.plan(loaded, by_name(["ann", "bob", "cat"]), AS_OF)
     rec = plan["recommendation"]
     fig = charts.order_value_histogram(plan["stats"], lang, rec)
     assert list(fig.data[0].customdata) == list(range(15)) and list(fig.data[0].y)[14] == 1
@@ -342,7 +348,7 @@ def test_charts(loaded, lang):
     sc = charts.offers_scatter(plan["economics"], lang, rec)
     assert len(sc.data[0].x) == len(plan["economics"])
     assert charts.column_labels(lang)["gross_profit"].startswith("预期毛利" if lang == "zh" else "Expected")
-    empty = coupons.plan(loaded, BY_NAME, [["nobody"]], AS_OF)
+    empty = coupons.plan(loaded, by_name(["nobody"]), AS_OF)
     for fig in (charts.order_value_histogram(empty["stats"], lang), charts.profit_bars(empty["economics"], lang),
                 charts.offers_scatter(empty["offers"], lang)):
         assert len(fig.data) == 0 and fig.layout.title.text

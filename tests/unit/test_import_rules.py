@@ -1,4 +1,4 @@
-"""The definitions of DESIGN.md on tiny hand-checkable files, and the data-safety promises."""
+"""The definitions of the README on tiny hand-checkable files, and the data-safety promises."""
 import json
 from decimal import Decimal
 

@@ -8,6 +8,7 @@ import pytest
 
 from crm import recommend as R
 from crm.cohorts import CohortSpec, member_list
+from crm.sql import Q
 from crm.importing import import_file
 
 # u1–u3 bought A and B, u4 A and C, u5 C, u6 D. Items with ≥ 3 buyers: A (4), B (3); A and B share
@@ -44,7 +45,7 @@ def test_suggested_items(shop):
 
 
 def test_what_a_cohort_likes(shop):
-    members = ("SELECT cust_no FROM customers WHERE customer_id IN ('u1', 'u2', 'u3', 'u4')", [])
+    members = Q("SELECT cust_no FROM customers WHERE customer_id IN ('u1', 'u2', 'u3', 'u4')")
     likes = R.cohort_likes(shop, members)
     assert list(likes["item"]) == ["A", "B"]
     assert list(likes["members"]) == [4, 3]
