@@ -114,8 +114,9 @@ class Filters:
         alone (it keeps the member export's level: no customer-sized join with customers or members)."""
         if not self.complete_history:
             return self.customer_levels()
-        return Q("SELECT b.cust_no, coalesce(b.member_level, {rule}) AS level_code FROM customer_stats b").fill(
-            rule=rule_level_sql(self.rules, "b.spend", "b.purchases"))
+        from .metrics import level
+        return Q("SELECT b.cust_no, {level} AS level_code FROM customer_stats b").fill(
+            level=level(self.rules, "b.member_level", "b.spend", "b.purchases"))
 
     def level_join(self, alias: str = "o") -> Q:
         """A JOIN restricting to customers of the chosen levels (empty when all levels). Only for

@@ -98,7 +98,7 @@ def rule_level_sql(rules: LevelRules, spend_col: str = "spend", count_col: str =
 
 CUSTOMER_LEVELS_SQL = """
     SELECT c.cust_no, coalesce(b.spend, 0) AS spend, coalesce(b.purchases, 0) AS purchases,
-           {rule} AS rule_level, m.level_code AS export_level, coalesce(m.level_code, {rule}) AS level_code
+           {rule} AS rule_level, m.level_code AS export_level, {level} AS level_code
     FROM customers c
     LEFT JOIN ({buyers}) b ON b.cust_no = c.cust_no
     LEFT JOIN members m ON m.cust_no = c.cust_no
@@ -112,8 +112,9 @@ def customer_levels_sql(rules: LevelRules, as_of, fast: bool = False) -> Q:
     `fast=True` (only when the as-of date is on or after the latest order:
     `Filters.complete_history`) reads the per-customer totals kept by imports."""
     from .filters import Filters
-    from .metrics import buyer_facts
+    from .metrics import buyer_facts, level
     f = Filters(as_of=as_of, rules=rules, data_last_day=as_of if fast else None, fast=fast)
+    spend, purchases = "coalesce(b.spend, 0)", "coalesce(b.purchases, 0)"
     return Q(CUSTOMER_LEVELS_SQL).fill(
-        rule=rule_level_sql(rules, "coalesce(b.spend, 0)", "coalesce(b.purchases, 0)"),
+        rule=rule_level_sql(rules, spend, purchases), level=level(rules, "m.level_code", spend, purchases),
         buyers=buyer_facts(f, ("spend", "purchases")))

@@ -134,10 +134,13 @@ def buyer_facts(f: Filters, columns=("first_purchase_at", "last_purchase_at", "p
                            SELECT cust_no, max(ordered_at) AS last_seen FROM ({h}) h GROUP BY cust_no) h
                         ON h.cust_no = b.cust_no""").fill(
                 base=base, h=f.purchases("o.cust_no, o.ordered_at", dates=False))
-    if list(columns) != needed:
-        cols = join([Q(DERIVED[c] + f" AS {c}", as_of=f.as_of) if c in DERIVED else c for c in columns], ", ")
-        base = Q("SELECT cust_no, {cols} FROM ({base}) x").fill(cols=cols, base=base)
-    return base
+    return with_derived(f, base, columns) if list(columns) != needed else base
+
+
+def with_derived(f: Filters, facts: Q, columns) -> Q:
+    """`facts` (rows of buyer facts) with the columns named: facts as they are, DERIVED computed."""
+    cols = join([Q(DERIVED[c] + f" AS {c}", as_of=f.as_of) if c in DERIVED else c for c in columns], ", ")
+    return Q("SELECT cust_no, {cols} FROM ({facts}) x").fill(cols=cols, facts=facts)
 
 
 def per_buyer(purchases: "Q | str", columns) -> Q:

@@ -170,7 +170,7 @@ def customer_detail(db: Database, customer_id: str, as_of: dt.date, rules: Level
     purchase up to the as-of date), orders (their latest 200 orders of any status up to the as-of
     date, newest first), tags. None when the customer is unknown."""
     from .cohorts import base_sql
-    from .levels import rule_level_sql
+    from .metrics import level
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
     row = db.query("SELECT cust_no, customer_id FROM customers WHERE customer_id = ?", [str(customer_id)])
     if not row:
@@ -179,9 +179,9 @@ def customer_detail(db: Database, customer_id: str, as_of: dt.date, rules: Level
     facts = db.frame(Q("{base}\nSELECT * FROM base WHERE cust_no = $cust_no", cust_no=cust_no).fill(
         base=base_sql(as_of, rules, thresholds)))
     if facts.empty:
-        other = db.query(Q("SELECT coalesce(m.level_code, {level}), m.province FROM customers c "
+        other = db.query(Q("SELECT {level}, m.province FROM customers c "
                            "LEFT JOIN members m ON m.cust_no = c.cust_no WHERE c.cust_no = $cust_no",
-                           cust_no=cust_no).fill(level=rule_level_sql(rules, "0", "0")))[0]
+                           cust_no=cust_no).fill(level=level(rules, "m.level_code", "0", "0")))[0]
         figures = {"cust_no": cust_no, "customer_id": row[0][1], "first_purchase_at": None,
                    "last_purchase_at": None, "purchases": 0, "spend": 0, "aov": None, "days_since_last": None,
                    "stage": None, "level_code": other[0], "province": other[1]}

@@ -37,7 +37,7 @@ import pandas as pd
 from ..db import Database
 from ..filters import Filters
 from ..levels import LEVEL_CODES, LEVEL_NAMES_ZH, LevelRules, rule_level_sql
-from ..metrics import MEASURES as METRIC_MEASURES, buyer_facts, purchase_totals
+from ..metrics import MEASURES as METRIC_MEASURES, buyer_facts, level as metric_level, purchase_totals
 from ..numbers import CENT, div as _div
 from ..sql import Q
 
@@ -82,7 +82,7 @@ MEMBERS_LIVE = """member_counts AS (
 # nothing bought ({rule0}); {rule} over s.spend / s.purchases.
 MEMBERS_FAST = """
 sb AS (
-    SELECT coalesce(s.member_level, {rule}) AS level_code, s.member_level IS NOT NULL AS exported
+    SELECT {level} AS level_code, s.member_level IS NOT NULL AS exported
     FROM customer_stats s
 ),
 known AS (SELECT count(*) AS n FROM customers c WHERE c.in_members OR c.first_order_at < $as_of::DATE + INTERVAL 1 DAY),
@@ -183,7 +183,7 @@ def by_level(db: Database, f: Filters) -> tuple[pd.DataFrame, dict, dict]:
     repeat buyers and repurchase rate. Money stays Decimal. Also where levels come from
     ({export, rules}) and the purchases/GMV of orders without a buyer key."""
     if f.facts and f.complete_history:
-        members = Q(MEMBERS_FAST).fill(rule=rule_level_sql(f.rules, "s.spend", "s.purchases"),
+        members = Q(MEMBERS_FAST).fill(level=metric_level(f.rules, "s.member_level", "s.spend", "s.purchases"),
                                        rule0=rule_level_sql(f.rules, "0::DECIMAL(18,2)", "0::INTEGER"),
                                        in_levels=_in_levels(f))
         lv = f.buyer_levels()

@@ -52,6 +52,7 @@ import pandas as pd
 from ..db import Database
 from ..models import COHORT_MONTHS
 from ..filters import Filters
+from .. import metrics
 from ..metrics import buyer_facts
 from ..sql import Q
 from .quantiles import quantile_cont
@@ -365,9 +366,9 @@ ORDER BY b.pos
 # With complete history but a range that leaves purchases out, the buyers in range come from
 # customer_stats too: when the range reaches the latest order, they are those whose last purchase
 # is in it; otherwise a buyer's last purchase up to the range end (next_at after it) says so.
-IN_RANGE_LATEST = """SELECT s.cust_no, ($as_of::DATE - s.last_purchase_at::DATE) AS days_since_last
+IN_RANGE_LATEST = """SELECT s.cust_no, s.last_purchase_at AS last_seen
 FROM customer_stats s{join} WHERE s.last_purchase_at >= $range_start::DATE"""
-IN_RANGE_NEXT = """SELECT s.cust_no, ($as_of::DATE - s.last_purchase_at::DATE) AS days_since_last
+IN_RANGE_NEXT = """SELECT s.cust_no, s.last_purchase_at AS last_seen
 FROM customer_stats s{join} SEMI JOIN (
     SELECT cust_no FROM ({scope}) p
     WHERE cust_no IS NOT NULL AND (next_at IS NULL OR next_at >= $range_end::DATE + INTERVAL 1 DAY)) r
@@ -383,8 +384,8 @@ def days_since_last(db: Database, f: Filters) -> pd.DataFrame:
                      for i, (_, _, hi) in enumerate(RECENCY_BINS))
     if f.facts and f.complete_history and not f.all_purchases:
         sql = IN_RANGE_LATEST if f.last_day >= f.data_last_day else IN_RANGE_NEXT
-        buyers = Q(sql, as_of=f.as_of, range_start=f.start, range_end=f.last_day).fill(
-            join=f.level_join("s"), scope=_scope(f, "o.cust_no, o.next_at"))
+        buyers = metrics.with_derived(f, Q(sql, range_start=f.start, range_end=f.last_day).fill(
+            join=f.level_join("s"), scope=_scope(f, "o.cust_no, o.next_at")), ("days_since_last",))
     else:
         buyers = buyer_facts(f, ("days_since_last",), dates=True)
     df = _frame(db, Q(DAYS_SINCE_LAST_SQL).fill(buyers=buyers, bins=bins, cases=cases))

@@ -112,14 +112,14 @@ def members_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = Non
 # condition that is a sub-query) `c` is materialised once.
 EVALUATE_SQL = """{base},
 c AS {materialized} (SELECT cust_no, level_code, stage_no, spend, purchases, first_purchase_at, last_purchase_at,
-                          days_since_last{spends}, ({where}) AS inside FROM base)
+                          aov, days_since_last{spends}, ({where}) AS inside FROM base)
 SELECT 0 AS part, level_code, stage_no, inside, count(*) AS n, sum(spend)::DECIMAL(38,2) AS money,
        sum(purchases)::BIGINT AS purchases, NULL AS sample
 FROM c GROUP BY level_code, stage_no, inside{values}
 UNION ALL
 (SELECT 2, NULL, NULL, NULL, cust_no, spend, NULL,
         {{first: first_purchase_at, last: last_purchase_at, purchases: purchases,
-         aov: round(spend::DOUBLE / purchases, 2), days: days_since_last, stage_no: stage_no, level: level_code}}
+         aov: aov, days: days_since_last, stage_no: stage_no, level: level_code}}
  FROM c WHERE inside ORDER BY spend DESC, cust_no LIMIT $sample)
 """
 EVALUATE_VALUES_SQL = """
