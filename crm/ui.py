@@ -175,6 +175,12 @@ def download_buttons(df, name: str, key: str) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def lazy_tabs(labels: list[str], key: str) -> list:
+    """Tabs whose content is built only when open (each tab's `.open`): a page switch draws the first
+    tab's charts, not every chart of the page. The open tab is `st.session_state[key]` (its label)."""
+    return st.tabs(labels, key=key, on_change="rerun")
+
+
 def chart(fig, key: str, selectable: bool = True) -> list:
     """Draw a Plotly figure. Clicking a bar, point or cell returns the clicked points' `customdata`
     (put a segment id there), so opening the cohort of those members is a one-line addition."""

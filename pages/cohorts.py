@@ -319,6 +319,18 @@ def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
             "margin": margin, "message_cost": cost}
 
 
+@st.fragment
+def coupon_fragment(db, spec, e, f, thresholds, lang) -> None:
+    """The coupon section on its own: moving a slider reruns only this part of the page. The chosen
+    offer goes to the export and campaign sections through the session; when it changes, the whole
+    page reruns so they show it."""
+    offer = coupon_section(db, spec, e, f, thresholds, lang)
+    st.session_state[P + "offer_now"] = offer
+    if not st.session_state.get(P + "full_run") and (offer["id"] if offer else None) != st.session_state.get(
+            P + "offer_shown"):
+        st.rerun()
+
+
 def export_section(db, spec, e, f, thresholds, offer, lang) -> None:
     st.subheader(tr("cohortpage_export_title"))
     if e["empty"]:
@@ -496,7 +508,11 @@ def page() -> None:
     likes_section(db, spec, e, f, thresholds, lang)
     save_section(db, spec)
     st.divider()
-    offer = coupon_section(db, spec, e, f, thresholds, lang)
+    st.session_state[P + "full_run"] = True
+    coupon_fragment(db, spec, e, f, thresholds, lang)
+    st.session_state[P + "full_run"] = False
+    offer = st.session_state.get(P + "offer_now")
+    st.session_state[P + "offer_shown"] = offer["id"] if offer else None
     st.divider()
     export_section(db, spec, e, f, thresholds, offer, lang)
     st.divider()

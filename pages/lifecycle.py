@@ -330,13 +330,19 @@ def page() -> None:
         st.info(tr("empty_no_buyer_key") if res["no_buyer_purchases"] else tr("empty_no_purchases"))
         return
     metrics_row(res, lang)
-    stages_section(res, lang)
-    st.divider()
-    rfm_section(res, lang)
-    st.divider()
-    movement_section(res, lang)
-    st.divider()
-    weekly_moves_section(db, f, thresholds, lang)
+    stages_tab, rfm_tab, moves_tab = ui.lazy_tabs(
+        [tr("lifecycle_stages_title"), tr("lifecycle_rfm_title"), tr("lifecycle_tab_moves")], key="lifecycle_tab")
+    with stages_tab:
+        if stages_tab.open:
+            stages_section(res, lang)
+    with rfm_tab:
+        if rfm_tab.open:
+            rfm_section(res, lang)
+    with moves_tab:
+        if moves_tab.open:
+            movement_section(res, lang)
+            st.divider()
+            weekly_moves_section(db, f, thresholds, lang)
 
 
 page()

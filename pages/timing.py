@@ -87,7 +87,6 @@ def customer_sections(c: dict, f: Filters, lang: str) -> None:
 
 
 def tables(c: dict, lang: str) -> None:
-    st.subheader(tr("timing_tables"))
     monthly = charts.monthly_table(c["monthly"], lang)
     st.markdown(f"**{tr('timing_monthly_table')}**")
     st.dataframe(monthly, hide_index=True, width="stretch",
@@ -123,13 +122,20 @@ def page() -> None:
     has_buyers = int(c["monthly"]["buyers"].sum()) > 0
     if has_buyers:
         headline(c)
-    trend_section(c, metric, lang)
-    weekday_section(c, lang)
-    if has_buyers:
-        customer_sections(c, f, lang)
     else:
         st.info(tr("empty_no_buyer_key"))
-    tables(c, lang)
+    when, back, table_tab = ui.lazy_tabs([tr("timing_tab_when"), tr("timing_tab_return"), tr("timing_tables")],
+                                         key="timing_tab")
+    with when:
+        if when.open:
+            trend_section(c, metric, lang)
+            weekday_section(c, lang)
+    with back:
+        if back.open and has_buyers:
+            customer_sections(c, f, lang)
+    with table_tab:
+        if table_tab.open:
+            tables(c, lang)
 
 
 page()

@@ -316,7 +316,7 @@ def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
     python_encoding = _CODEC.get(encoding, encoding)
     first = True
     simple = True
-    with open(src, "rb") as fin, open(dst, "w", encoding="utf-8", newline="") as fout:
+    with open(src, "rb") as fin, open(dst, "wb") as fout:   # encoded once: the digest and the file share the bytes
         if encoding.startswith("utf-16"):
             # Rare; decode incrementally with the codec (BOM-aware for plain "utf-16").
             reader = codecs.getreader(encoding)(fin, errors="replace")
@@ -325,7 +325,7 @@ def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
                 text = reader.read(CHUNK)
                 if not text:
                     if held:
-                        fout.write("\n")
+                        fout.write(b"\n")
                         digest.update(b"\n")
                     break
                 text = held + text
@@ -334,8 +334,9 @@ def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
                     text, held = text[:-1], "\r"
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
                 simple = simple and _simple_lines(text)
-                digest.update(text.encode("utf-8"))
-                fout.write(text)
+                out = text.encode("utf-8")
+                digest.update(out)
+                fout.write(out)
         else:
             while True:
                 block = fin.read(CHUNK)
@@ -360,16 +361,21 @@ def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
                     if data.startswith(codecs.BOM_UTF8):
                         data = data[3:]
                     first = False
+                valid = True
                 try:
                     text = data.decode(python_encoding)
                 except UnicodeDecodeError:
+                    valid = False
                     text = _decode_lines_mixed(data, python_encoding, lines_done, bad_lines)
                 lines_done += text.count("\n")
-                if "\r" in text:
+                crlf = "\r" in text
+                if crlf:
                     text = text.replace("\r\n", "\n")
                 simple = simple and _simple_lines(text)
-                digest.update(text.encode("utf-8"))
-                fout.write(text)
+                # valid UTF-8 already is what we write: no second encoding pass
+                out = data if valid and not crlf and python_encoding == "utf-8" else text.encode("utf-8")
+                digest.update(out)
+                fout.write(out)
                 if progress:
                     progress(min(done / total, 1.0) * 0.4, "decoding")
                 if not block:

@@ -80,6 +80,8 @@ ZH = {
     "timing_p80_line": "P80 {days} 天",
     # tables
     "timing_tables": "明细表",
+    "timing_tab_when": "何时购买",
+    "timing_tab_return": "回购与留存",
     "timing_monthly_table": "月度明细",
     "timing_retention_table": "留存明细（%）",
     "timing_col_month": "月份",
@@ -181,6 +183,8 @@ EN = {
     "timing_median_line": "Median {days} d",
     "timing_p80_line": "P80 {days} d",
     "timing_tables": "Tables",
+    "timing_tab_when": "When they buy",
+    "timing_tab_return": "Coming back",
     "timing_monthly_table": "Monthly figures",
     "timing_retention_table": "Retention (%)",
     "timing_col_month": "Month",

@@ -32,6 +32,27 @@ def test_empty_database(monkeypatch, tmp_path, lang, title, empty):
     assert not at.get("plotly_chart")
 
 
+TABS = {"zh": ["何时购买", "回购与留存", "明细表"], "en": ["When they buy", "Coming back", "Tables"]}
+
+
+def over_tabs(at, lang, count) -> int:
+    """`count(at)` summed over the page's tabs, each opened in turn (their content is built only
+    when open); the first tab is open again at the end."""
+    total = 0
+    for label in TABS[lang]:
+        at.session_state["timing_tab"] = label
+        at.run()
+        no_errors(at)
+        total += count(at)
+    at.session_state["timing_tab"] = TABS[lang][0]
+    at.run()
+    return total
+
+
+def infos(at) -> str:
+    return " ".join(i.value for i in at.info)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_small_shop_every_section_and_grains(monkeypatch, tmp_path, lang):
     path = tmp_path / "small.duckdb"
@@ -43,15 +64,16 @@ def test_small_shop_every_section_and_grains(monkeypatch, tmp_path, lang):
     assert any(headline in m.value for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["有回购的客户" if lang == "zh" else "Customers who came back"] == "1"
-    charts = len(at.get("plotly_chart"))
+    assert len(at.get("plotly_chart")) == 2       # only the open tab is built: trend, weekday × hour
+    charts = over_tabs(at, lang, lambda a: len(a.get("plotly_chart")))
     assert charts == 5                            # trend, weekday × hour, new/returning, recency, gaps
     too_soon = "下个月开始才有留存" if lang == "zh" else "retention shows once the next month begins"
-    assert any(too_soon in i.value for i in at.info)   # every first purchase is in the as-of month
-    assert len(at.dataframe) == 1                 # the monthly table
-    assert len(at.get("download_button")) == 2
+    assert over_tabs(at, lang, lambda a: too_soon in infos(a)) == 1   # every first purchase is in the as-of month
+    assert over_tabs(at, lang, lambda a: len(a.dataframe)) == 1       # the monthly table
+    assert over_tabs(at, lang, lambda a: len(a.get("download_button"))) == 2
     at.radio(key="timing_grain").set_value("week").run()
     no_errors(at)
-    assert len(at.get("plotly_chart")) == charts
+    assert over_tabs(at, lang, lambda a: len(a.get("plotly_chart"))) == charts
     at.radio(key="timing_grain").set_value("day").run()
     at.selectbox(key="timing_metric").set_value("buyers").run()
     no_errors(at)
@@ -71,8 +93,9 @@ def test_sample_shop(monkeypatch, sample_db, lang):
     else:
         assert "Your customers usually come back within 87 days (median), 80% within 138 days." in text
         assert "Peak periods:" in text and "Off-season:" in text
-    assert len(at.get("plotly_chart")) == 6       # … and the retention heatmap
-    assert len(at.dataframe) == 2 and len(at.get("download_button")) == 4
+    assert over_tabs(at, lang, lambda a: len(a.get("plotly_chart"))) == 6       # … and the retention heatmap
+    assert over_tabs(at, lang, lambda a: len(a.dataframe)) == 2
+    assert over_tabs(at, lang, lambda a: len(a.get("download_button"))) == 4
     at.radio(key="timing_grain").set_value("week").run()
     no_errors(at)
     assert at.radio(key="timing_grain").value == "week"

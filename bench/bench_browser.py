@@ -1,0 +1,177 @@
+"""What a user feels: page switches and control changes timed in a real headless Chromium.
+
+    python bench/bench_browser.py                      # a copy of bench/out/bench_1000000.duckdb
+    python bench/bench_browser.py --orders 10000000
+    python bench/bench_browser.py --db my.duckdb       # any database (a copy is used)
+
+Starts the app (`streamlit run app.py`) on a copy of the database and Debian's Chromium through
+Playwright, as the browser tests do. Every page is opened once (cold: the first visit, nothing
+cached), then each page is reached three times by a click in the sidebar, coming from another page
+(warm), and the median is printed. A switch counts as done when the address shows the page, the
+script has finished and no element is stale any more, and the page's charts are drawn. Control
+changes: the coupon slider on the cohort page and the minimum-days box on the purchase-count page.
+Prints a table with the machine's cores and load.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from e2e.conftest import ARGS, CHROMIUM, streamlit_server  # noqa: E402
+
+PAGES = ["home", "levels", "timing", "amount", "counts", "lifecycle", "cohorts", "campaigns", "predictions",
+         "members", "data"]
+CHARTS = {"home", "levels", "timing", "amount", "counts", "lifecycle", "cohorts", "predictions"}
+DONE_JS = """(args) => {
+    const [path, charts] = args;
+    const here = location.pathname.replace(/\/$/, '');
+    if (!(here.endsWith('/' + path) || (path === 'home' && here === ''))) return false;
+    const app = document.querySelector("[data-testid='stApp']");
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (document.querySelector("[data-stale='true']")) return false;
+    const plots = document.querySelectorAll('.js-plotly-plot');
+    if (charts && (plots.length === 0 || [...plots].some(p => !p.querySelector('.main-svg')))) return false;
+    return true;
+}"""
+IDLE_JS = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector("[data-stale='true']");
+}"""
+
+
+def wait_done(page, name: str, timeout: float = 120000) -> None:
+    page.wait_for_function(DONE_JS, arg=[name, name in CHARTS], polling="raf", timeout=timeout)
+
+
+def settle(page) -> None:
+    """Until the app has been idle for a moment (a rerun may follow the first one)."""
+    for _ in range(3):
+        page.wait_for_function(IDLE_JS, polling="raf", timeout=120000)
+        time.sleep(0.25)
+
+
+def switch(page, name: str) -> float:
+    nav = page.locator("[data-testid='stSidebarNav'] a")
+    link = nav.first if name == "home" else page.locator(f"[data-testid='stSidebarNav'] a[href$='/{name}']").first
+    t = time.perf_counter()
+    link.click()
+    wait_done(page, name)
+    return time.perf_counter() - t
+
+
+def rerun_time(page, action) -> float:
+    """Seconds from `action()` until the rerun it starts has finished and nothing is stale."""
+    t = time.perf_counter()
+    action()
+    try:   # the rerun starts (a very fast one may be over before the first check)
+        page.wait_for_function("""() => {
+            const app = document.querySelector("[data-testid='stApp']");
+            return (app && app.getAttribute('data-test-script-state') === 'running')
+                || document.querySelector("[data-stale='true']") !== null;
+        }""", polling="raf", timeout=1000)
+    except Exception:
+        pass
+    page.wait_for_function(IDLE_JS, polling="raf", timeout=120000)
+    return time.perf_counter() - t
+
+
+def run(db_path: Path, runs: int, pages: list[str] = PAGES, with_controls: bool = True) -> dict:
+    from playwright.sync_api import sync_playwright
+    out = {"cold": {}, "warm": {}, "controls": {}}
+    with streamlit_server(db_path) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000}).new_page()
+        page.set_default_timeout(120000)
+        t = time.perf_counter()
+        page.goto(f"{url}/home")
+        wait_done(page, "home")
+        out["cold"]["home"] = time.perf_counter() - t
+        settle(page)
+        for name in PAGES[1:]:
+            out["cold"][name] = switch(page, name)
+            settle(page)
+        times = {name: [] for name in pages}
+        for _ in range(runs):
+            for name in pages:
+                prev = PAGES[PAGES.index(name) - 1]
+                switch(page, prev)
+                settle(page)
+                times[name].append(switch(page, name))
+                settle(page)
+        out["warm"] = {k: (statistics.median(v), min(v), max(v)) for k, v in times.items()}
+        out["controls"] = controls(page, runs) if with_controls else {}
+        browser.close()
+    return out
+
+
+def controls(page, runs: int) -> dict:
+    """Median seconds of a change to a control that reruns part of a page."""
+    got = {}
+    switch(page, "counts")
+    settle(page)
+    box = page.locator("[data-testid='stNumberInput'] input[aria-label='未购天数超过']").first
+    if box.count():
+        vals = []
+        for i in range(runs):
+            vals.append(rerun_time(page, lambda i=i: (box.fill(str(200 + 10 * i)), box.press("Enter"))))
+            settle(page)
+        got["counts: silent-buyer days"] = statistics.median(vals)
+    switch(page, "cohorts")
+    settle(page)
+    preset = page.get_by_role("button", name="沉睡客户", exact=True)
+    if preset.count():
+        got["cohorts: pick the dormant preset"] = rerun_time(page, preset.click)
+        settle(page)
+    slider = page.get_by_role("slider").first          # the redemption rate
+    if slider.count():
+        vals = []
+        for _ in range(runs):
+            slider.focus()
+            vals.append(rerun_time(page, lambda: page.keyboard.press("ArrowRight")))
+            settle(page)
+        got["cohorts: redemption-rate slider"] = statistics.median(vals)
+    return got
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--orders", type=int, default=1_000_000)
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pages", nargs="+", choices=PAGES, default=PAGES, help="the pages to time warm")
+    ap.add_argument("--no-controls", action="store_true", help="skip the control changes")
+    a = ap.parse_args()
+    src = a.db or ROOT / "bench" / "out" / f"bench_{a.orders}.duckdb"
+    if not src.exists():
+        sys.exit(f"{src} is missing: run bench/bench_import.py --orders {a.orders} first")
+    if not Path(CHROMIUM).exists():
+        sys.exit("Debian's chromium is missing (apt-get install chromium)")
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "copy.duckdb"
+        shutil.copy(src, path)
+        load = os.getloadavg()
+        res = run(path, a.runs, a.pages, not a.no_controls)
+        after = os.getloadavg()
+    print(f"\n{src.name}: cores {os.cpu_count()}, load {load[0]:.2f} before / {after[0]:.2f} after")
+    print("| page | cold (first visit) | warm switch: median (min–max) of", a.runs, "|")
+    print("|---|---:|---:|")
+    for name in a.pages:
+        med, lo, hi = res["warm"][name]
+        print(f"| {name} | {res['cold'][name]:.2f} s | {med:.2f} s ({lo:.2f}–{hi:.2f}) |")
+    for k, v in res["controls"].items():
+        print(f"| {k} | | {v:.2f} s |")
+
+
+if __name__ == "__main__":
+    main()
