@@ -62,7 +62,10 @@ DERIVED: dict[str, str] = {
 }
 # What a derived figure needs.
 _NEEDS = {"days_since_last": (LAST_SEEN,), "aov": ("spend", "purchases"), "is_repeat": ("purchases",),
-          "tenure_days": ("first_purchase_at",)}
+          "tenure_days": ("first_purchase_at",), "level_code": ("member_level", "spend", "purchases")}
+# The level (the member export's, else the rules' for the spend and purchases up to the as-of date):
+# derived like the others, with the shop's rules. Only over a buyer's whole history.
+LEVEL = "level_code"
 
 # Totals over a set of buyers (rows of `buyer_facts`).
 MEASURES: dict[str, str] = {
@@ -98,7 +101,7 @@ def uses_stats(f: Filters, columns, dates: bool = False) -> bool:
 def _facts_needed(columns) -> list[str]:
     out = []
     for c in columns:
-        for n in _NEEDS.get(c, (c,) if c not in DERIVED else ()):
+        for n in _NEEDS.get(c, (c,) if c not in DERIVED and c != LEVEL else ()):
             if n not in out:
                 out.append(n)
     return out
@@ -112,8 +115,10 @@ def buyer_facts(f: Filters, columns=("first_purchase_at", "last_purchase_at", "p
     level/province/platform/shop filters apply either way. Reads customer_stats when it may (see
     the module doc)."""
     for c in columns:
-        if c not in FACTS and c not in MEMBER_FACTS and c not in DERIVED and c != LAST_SEEN:
+        if c not in FACTS and c not in MEMBER_FACTS and c not in DERIVED and c not in (LAST_SEEN, LEVEL):
             raise KeyError(f"unknown buyer figure {c!r}")
+    if LEVEL in columns and dates and not f.all_purchases:
+        raise ValueError("the level follows from a buyer's whole history, not from an order date range")
     needed = _facts_needed(columns)
     if uses_stats(f, columns, dates):
         base = Q("SELECT s.cust_no{cols} FROM customer_stats s{join}").fill(
@@ -139,7 +144,11 @@ def buyer_facts(f: Filters, columns=("first_purchase_at", "last_purchase_at", "p
 
 def with_derived(f: Filters, facts: Q, columns) -> Q:
     """`facts` (rows of buyer facts) with the columns named: facts as they are, DERIVED computed."""
-    cols = join([Q(DERIVED[c] + f" AS {c}", as_of=f.as_of) if c in DERIVED else c for c in columns], ", ")
+    def column(c):
+        if c == LEVEL:
+            return Q("{level} AS level_code").fill(level=level(f.rules))
+        return Q(DERIVED[c] + f" AS {c}", as_of=f.as_of) if c in DERIVED else c
+    cols = join([column(c) for c in columns], ", ")
     return Q("SELECT cust_no, {cols} FROM ({facts}) x").fill(cols=cols, facts=facts)
 
 
@@ -149,6 +158,18 @@ def per_buyer(purchases: "Q | str", columns) -> Q:
     aggs = "".join(f", {FACTS.get(c, 'max(ordered_at)')} AS {c}" for c in columns)   # LAST_SEEN: the latest
     return Q("SELECT cust_no{aggs} FROM {purchases} WHERE cust_no IS NOT NULL GROUP BY cust_no").fill(
         aggs=aggs, purchases=purchases)
+
+
+def buyers_by_level(f: Filters) -> Q:
+    """The buyers in scope with their level as of the as-of date: level_code, purchases, spend (in
+    scope). When every purchase is in scope, one pass over customer_stats (the level from the same
+    row); otherwise the buyers in scope joined with every buyer's level."""
+    if f.all_purchases:
+        where = " WHERE list_contains($levels::INTEGER[], level_code)" if f.levels else ""
+        return Q("SELECT level_code, purchases, spend FROM ({b}) b{where}", levels=list(f.levels)).fill(
+            b=buyer_facts(f.with_(levels=()), ("purchases", "spend", LEVEL), dates=True), where=where)
+    return Q("SELECT lv.level_code, b.purchases, b.spend FROM ({b}) b JOIN ({lv}) lv ON lv.cust_no = b.cust_no").fill(
+        b=buyer_facts(f, ("purchases", "spend"), dates=True), lv=f.buyer_levels() if f.facts else f.customer_levels())
 
 
 def buyer_totals(f: Filters, measures=("buyers", "buyer_gmv", "buyer_purchases", "repeat_buyers"), *,

@@ -60,7 +60,7 @@ import pandas as pd
 
 from ..db import Database
 from ..filters import Filters
-from ..metrics import buyer_facts, per_buyer
+from ..metrics import buyer_facts, buyers_by_level, per_buyer
 from ..sql import Q
 from ..levels import LEVEL_NAMES_ZH
 from .quantiles import POSITIONS_SQL, from_positions
@@ -249,8 +249,7 @@ ORDER BY kind, rank, pct
 """
 
 BY_LEVEL_SQL = """
-WITH lv AS ({lv}),
-placed AS (SELECT lv.level_code, b.purchases, b.spend AS gmv FROM ({buyers}) b JOIN lv ON lv.cust_no = b.cust_no)
+WITH placed AS (SELECT level_code, purchases, spend AS gmv FROM ({placed}) p)
 SELECT l.level_code, count(x.purchases) AS buyers, coalesce(sum(x.purchases), 0) AS purchases,
        coalesce(sum(x.gmv), 0)::DECIMAL(38,2) AS gmv
 FROM unnest([0, 1, 2, 3, 4]) AS l(level_code)
@@ -431,8 +430,7 @@ def pareto(db: Database, f: Filters, points: int = PARETO_POINTS) -> dict:
 def by_level(db: Database, f: Filters) -> pd.DataFrame:
     """Per level 0–4 (five rows): buyers, purchases, gmv, 笔单价 avg_order_value, 客单价
     avg_spend_per_buyer (None where a level has no buyers). Buyers' purchases only."""
-    rows = db.query(Q(BY_LEVEL_SQL).fill(buyers=buyer_facts(f, ("purchases", "spend"), dates=True),
-                                         lv=f.buyer_levels() if f.facts else f.customer_levels()))
+    rows = db.query(Q(BY_LEVEL_SQL).fill(placed=buyers_by_level(f)))
     return pd.DataFrame([{
         "level_code": int(code), "level_name_zh": LEVEL_NAMES_ZH[str(code)], "buyers": int(buyers),
         "purchases": int(purchases), "gmv": gmv, "avg_order_value": _div(gmv, purchases),

@@ -37,7 +37,7 @@ import pandas as pd
 from ..db import Database
 from ..filters import Filters
 from ..levels import LEVEL_CODES, LEVEL_NAMES_ZH, LevelRules, rule_level_sql
-from ..metrics import MEASURES as METRIC_MEASURES, buyer_facts, level as metric_level, purchase_totals
+from ..metrics import MEASURES as METRIC_MEASURES, buyers_by_level, level as metric_level, purchase_totals
 from ..numbers import CENT, div as _div
 from ..sql import Q
 
@@ -46,16 +46,11 @@ MOVERS_LIMIT = 500
 
 # -- named queries -----------------------------------------------------------------------------------
 # The per-level rows, all five levels: members per level ({members}: a CTE member_counts, live or
-# fast), the buyers in scope ({buyers}: metrics.buyer_facts) by their level ({lv}) with the
-# buyer measures of crm/metrics.py, and the totals in scope ({totals}: metrics.purchase_totals).
+# fast), the buyers in scope by their level ({placed}: metrics.buyers_by_level) with the buyer
+# measures of crm/metrics.py, and the totals in scope ({totals}: metrics.purchase_totals).
 BY_LEVEL_SQL = """
 WITH {members},
-lv AS ({lv}),
-buyers AS (
-    SELECT level_code, {measures}
-    FROM (SELECT lv.level_code, b.purchases, b.spend FROM ({buyers}) b JOIN lv ON lv.cust_no = b.cust_no)
-    GROUP BY 1
-),
+buyers AS (SELECT level_code, {measures} FROM ({placed}) p GROUP BY 1),
 totals AS ({totals})
 SELECT l.level_code, coalesce(m.members, 0) AS members, coalesce(m.from_export, 0) AS from_export,
        coalesce(b.buyers, 0) AS buyers, coalesce(b.purchases, 0) AS purchases,
@@ -186,12 +181,10 @@ def by_level(db: Database, f: Filters) -> tuple[pd.DataFrame, dict, dict]:
         members = Q(MEMBERS_FAST).fill(level=metric_level(f.rules, "s.member_level", "s.spend", "s.purchases"),
                                        rule0=rule_level_sql(f.rules, "0::DECIMAL(18,2)", "0::INTEGER"),
                                        in_levels=_in_levels(f))
-        lv = f.buyer_levels()
     else:
         members = Q(MEMBERS_LIVE).fill(lvc=f.customer_levels(), scope=_member_scope(f))
-        lv = f.customer_levels()
     rows = db.query(Q(BY_LEVEL_SQL, as_of=f.as_of).fill(
-        members=members, lv=lv, buyers=buyer_facts(f, ("purchases", "spend"), dates=True), totals=purchase_totals(f),
+        members=members, placed=buyers_by_level(f), totals=purchase_totals(f),
         measures=", ".join(f"{METRIC_MEASURES[m]} AS {alias}" for m, alias in MEASURES.items())))
     records, source = [], {"export": 0, "rules": 0}
     all_purchases, all_gmv = (rows[0][7], rows[0][8]) if rows else (0, Decimal(0))

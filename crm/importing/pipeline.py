@@ -489,17 +489,17 @@ def _row_numbers(path: Path, skip: int, malformed_lines: list[int], rns: list[in
     row = 0
     rn = -1
     in_quotes = False
-    with open(path, encoding="utf-8", newline="") as f:
+    with open(path, "rb") as f:     # bytes: no decoding needed to count lines and quotes
         for line in f:
             if not in_quotes:
                 row += 1
-                if row > skip and line not in ("\n", "") and row not in malformed:
+                if row > skip and line != b"\n" and row not in malformed:
                     rn += 1
                     if rn in wanted:
                         out[rn] = row
                         if len(out) == len(wanted):
                             break
-            if line.count('"') % 2:
+            if line.count(b'"') % 2:
                 in_quotes = not in_quotes
     for r in wanted - set(out):          # cannot happen with a file DuckDB read; never fail on it
         out[r] = _record_line(r, skip, malformed_lines)

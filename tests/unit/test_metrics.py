@@ -66,6 +66,20 @@ def test_totals_over_buyers_and_purchases(shop):
     assert shop.query(metrics.purchase_totals(f.with_(levels=(0, 1, 2, 3, 4))))[0][0] == 5
 
 
+def test_the_level_is_derived_from_the_whole_history(shop):
+    f = Filters(as_of=AS_OF, data_last_day=AS_OF)
+    for g in (f, f.with_(fast=False)):   # default rules: ¥200 level 1, ¥800 level 2
+        assert figures(shop, g, ("spend", "level_code")) == {
+            "ann": (Decimal("150.50"), 0), "bob": (Decimal("50.00"), 0), "cat": (Decimal("999.99"), 2)}
+    by_level = shop.query(Q("SELECT level_code, count(*) FROM ({b}) b GROUP BY 1 ORDER BY 1").fill(
+        b=metrics.buyers_by_level(f)))
+    assert by_level == [(0, 2), (2, 1)]
+    assert shop.query(Q("SELECT level_code, count(*) FROM ({b}) b GROUP BY 1 ORDER BY 1").fill(
+        b=metrics.buyers_by_level(f.with_(fast=False)))) == by_level
+    with pytest.raises(ValueError, match="whole history"):
+        metrics.buyer_facts(f.with_(start=dt.date(2025, 3, 1)), ("level_code",), dates=True)
+
+
 def test_an_unknown_figure_is_refused():
     with pytest.raises(KeyError, match="no_such"):
         metrics.buyer_facts(Filters(as_of=AS_OF), ("no_such",))
