@@ -97,7 +97,7 @@ def members_sql(spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = Non
     `fast=complete_history(db, as_of)` for the fast path. `strata` adds level_code and stage_no
     (-1 when unknown), ordered by cust_no: what a campaign's random split stratifies by."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
-    base = base_sql(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), ids=not strata)
+    base = base_sql(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), ids=False)
     cols = ("cust_no, coalesce(level_code, -1) AS level_code, coalesce(stage_no, -1) AS stage_no" if strata
             else "cust_no")
     return Q("{base}\nSELECT {cols} FROM base WHERE {where}{order}").fill(
