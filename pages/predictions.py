@@ -67,6 +67,31 @@ def backtest_section(db, f, unit: str, lang: str) -> None:
         hide_index=True, width="stretch")
 
 
+def model_section(res: dict, s, unit: str, lang: str) -> None:
+    c1, c2 = st.columns(2)
+    with c1:
+        matrix = predictions.alive_matrix(res["bgnbd"].params, int(min(s["frequency"].max(), 30)),
+                                          float(s["T"].max()))
+        ui.chart(charts.alive_heatmap(matrix, unit, lang), key=P + "heat", selectable=False)
+        st.caption(tr("predict_heat_caption"))
+    with c2:
+        ui.chart(charts.value_histogram(s["predicted_12m_spend"], lang), key=P + "hist", selectable=False)
+        st.caption(tr("predict_value_caption"))
+    st.subheader(tr("predict_top_title"))
+    top = s.sort_values("predicted_12m_spend", ascending=False).head(50)
+    table = pd.DataFrame({
+        tr("cohorts_col_name"): top["customer_id"], tr("predict_frequency"): top["frequency"],
+        tr("predict_p_alive"): [i18n.fmt_pct(v, lang) for v in top["p_alive"]],
+        tr("predict_expected_90"): top["expected_90d"].round(2),
+        tr("predict_expected_365"): top["expected_365d"].round(2),
+        tr("predict_value_per"): [i18n.fmt_money(v, lang) for v in top["expected_value"]],
+        tr("predict_value_12m"): [i18n.fmt_money(v, lang) for v in top["predicted_12m_spend"]]})
+    st.dataframe(table, hide_index=True, width="stretch")
+    export = s[["customer_id", "frequency", "recency", "T", "p_alive", "expected_30d", "expected_90d",
+                "expected_365d", "expected_value", "predicted_12m_spend"]]
+    ui.download_buttons(export, tr("predict_title"), key=P + "dl")
+
+
 @ui.guarded
 def page() -> None:
     db = ui.db()
@@ -91,30 +116,13 @@ def page() -> None:
     m[2].metric(tr("predict_expected_365"), f"{float(s['expected_365d'].sum()):,.0f}")
     m[3].metric(tr("predict_value_12m"), i18n.fmt_money(float(s["predicted_12m_spend"].sum()), lang))
     fit_lines(res, lang)
-    c1, c2 = st.columns(2)
-    with c1:
-        matrix = predictions.alive_matrix(res["bgnbd"].params, int(min(s["frequency"].max(), 30)),
-                                          float(s["T"].max()))
-        ui.chart(charts.alive_heatmap(matrix, unit, lang), key=P + "heat", selectable=False)
-        st.caption(tr("predict_heat_caption"))
-    with c2:
-        ui.chart(charts.value_histogram(s["predicted_12m_spend"], lang), key=P + "hist", selectable=False)
-        st.caption(tr("predict_value_caption"))
-    st.subheader(tr("predict_top_title"))
-    top = s.sort_values("predicted_12m_spend", ascending=False).head(50)
-    table = pd.DataFrame({
-        tr("cohorts_col_name"): top["customer_id"], tr("predict_frequency"): top["frequency"],
-        tr("predict_p_alive"): [i18n.fmt_pct(v, lang) for v in top["p_alive"]],
-        tr("predict_expected_90"): top["expected_90d"].round(2),
-        tr("predict_expected_365"): top["expected_365d"].round(2),
-        tr("predict_value_per"): [i18n.fmt_money(v, lang) for v in top["expected_value"]],
-        tr("predict_value_12m"): [i18n.fmt_money(v, lang) for v in top["predicted_12m_spend"]]})
-    st.dataframe(table, hide_index=True, width="stretch")
-    export = s[["customer_id", "frequency", "recency", "T", "p_alive", "expected_30d", "expected_90d",
-                "expected_365d", "expected_value", "predicted_12m_spend"]]
-    ui.download_buttons(export, tr("predict_title"), key=P + "dl")
-    st.divider()
-    backtest_section(db, f, unit, lang)
+    model_tab, backtest_tab = ui.lazy_tabs([tr("predict_tab_model"), tr("predict_tab_backtest")], key=P + "tab")
+    with model_tab:
+        if model_tab.open:
+            model_section(res, s, unit, lang)
+    with backtest_tab:   # fitted again on the earlier part of the history: only when asked for
+        if backtest_tab.open:
+            backtest_section(db, f, unit, lang)
 
 
 page()

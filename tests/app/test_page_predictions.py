@@ -26,6 +26,11 @@ def test_cdnow_sample(cdnow):
     assert any("Purchase rate: r=" in m.value for m in at.markdown)
     top = at.dataframe[0].value
     assert len(top) == 50 and "P(still a customer)" in top.columns
+    assert not any(s.value == "Backtest: how right is it?" for s in at.subheader)   # built when its tab opens
+    at.session_state["pred_tab"] = "Backtest"
+    at.run()
+    no_errors(at)
+    metrics = {m.label: m.value for m in at.metric}
     assert any(s.value == "Backtest: how right is it?" for s in at.subheader)
     assert "Error" in metrics and metrics["Predicted repeat purchases"] != "—"
     at.radio(key="pred_unit").set_value("day").run()
