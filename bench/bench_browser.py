@@ -133,6 +133,10 @@ def controls(page, runs: int) -> dict:
     if preset.count():
         got["cohorts: pick the dormant preset"] = rerun_time(page, preset.click)
         settle(page)
+    tab = page.get_by_role("tab", name="优惠券测算")
+    if tab.count():
+        got["cohorts: open the coupon tab"] = rerun_time(page, tab.click)
+        settle(page)
     slider = page.get_by_role("slider").first          # the redemption rate
     if slider.count():
         vals = []

@@ -176,6 +176,11 @@ def summary_section(e: dict, spec: CohortSpec, gone: dict, lang: str) -> None:
                       contacted=i18n.fmt_int(gone["contacted"], lang), days=spec.not_contacted_days or 0))
     if e["empty"]:
         st.info(tr("cohortpage_empty"))
+
+
+def overview_section(e: dict, lang: str) -> None:
+    """Who they are: the level and stage mix and the top-spending members."""
+    if e["empty"]:
         return
     c1, c2 = st.columns(2)
     with c1:
@@ -257,20 +262,18 @@ def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
             st.session_state[P + "baseline"] = round(min(measured["baseline"] * 100, 30.0), 1)
             st.rerun()
     c = st.columns(5)
-    rate = c[0].slider(tr("coupons_assume_redemption_rate"), 0.0, 50.0, 8.0, 0.5, format="%.1f%%",
-                       key=P + "rate", help=tr("coupons_assume_redemption_rate_help")) / 100
-    base = c[1].slider(tr("coupons_assume_baseline_rate"), 0.0, 30.0, 2.0, 0.5, format="%.1f%%",
-                       key=P + "baseline", help=tr("coupons_assume_baseline_rate_help")) / 100
-    margin = c[2].slider(tr("coupons_assume_gross_margin"), 0.0, 100.0, 50.0, 1.0, format="%.0f%%",
-                         key=P + "margin", help=tr("coupons_assume_gross_margin_help")) / 100
-    cost = c[3].slider(tr("coupons_assume_message_cost"), 0.0, 1.0, 0.05, 0.01, format="¥%.2f",
-                       key=P + "message_cost", help=tr("coupons_assume_message_cost_help"))
-    window = c[4].slider(tr("coupons_assume_window_days"), 7, 90, 30, 1, key=P + "window",
-                         help=tr("coupons_assume_window_days_help"))
-    a = coupons.Assumptions(redemption_rate=rate, baseline_rate=base, gross_margin=margin, message_cost=cost,
-                            window_days=window)
-    offers = coupons.candidate_offers(stats)
-    econ = coupons.economics(offers, stats["members"], a)
+    c[0].slider(tr("coupons_assume_redemption_rate"), 0.0, 50.0, ASSUME["rate"], 0.5, format="%.1f%%",
+                key=P + "rate", help=tr("coupons_assume_redemption_rate_help"))
+    c[1].slider(tr("coupons_assume_baseline_rate"), 0.0, 30.0, ASSUME["baseline"], 0.5, format="%.1f%%",
+                key=P + "baseline", help=tr("coupons_assume_baseline_rate_help"))
+    c[2].slider(tr("coupons_assume_gross_margin"), 0.0, 100.0, ASSUME["margin"], 1.0, format="%.0f%%",
+                key=P + "margin", help=tr("coupons_assume_gross_margin_help"))
+    c[3].slider(tr("coupons_assume_message_cost"), 0.0, 1.0, ASSUME["message_cost"], 0.01, format="¥%.2f",
+                key=P + "message_cost", help=tr("coupons_assume_message_cost_help"))
+    c[4].slider(tr("coupons_assume_window_days"), 7, 90, ASSUME["window"], 1, key=P + "window",
+                help=tr("coupons_assume_window_days_help"))
+    a, margin, cost = assumptions()
+    econ = coupons.economics(coupons.candidate_offers(stats), stats["members"], a)
     rec = coupons.recommend(econ)
     if rec:
         reason = dict(rec["reason"])
@@ -314,21 +317,53 @@ def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
         st.session_state[P + "offer"] = picked[0]
     chosen = st.selectbox(tr("cohortpage_offer_pick"), choices, index=choices.index(default), key=P + "offer",
                           format_func=lambda o: coupon_charts.offer_label(*o.split("-"), lang))
+    return offer_of(econ, chosen, margin, cost, lang)
+
+
+# The coupon assumptions' defaults (percent, yuan, days), shared by the sliders and `assumptions()`.
+ASSUME = {"rate": 8.0, "baseline": 2.0, "margin": 50.0, "message_cost": 0.05, "window": 30}
+
+
+def assumptions() -> tuple[coupons.Assumptions, float, float]:
+    """The coupon assumptions as the sliders hold them (their defaults before the coupon tab was
+    opened): (Assumptions, gross margin, message cost)."""
+    v = {k: st.session_state.get(P + k, d) for k, d in ASSUME.items()}
+    a = coupons.Assumptions(redemption_rate=v["rate"] / 100, baseline_rate=v["baseline"] / 100,
+                            gross_margin=v["margin"] / 100, message_cost=v["message_cost"], window_days=v["window"])
+    return a, v["margin"] / 100, v["message_cost"]
+
+
+def offer_of(econ, chosen: str, margin: float, cost: float, lang: str) -> dict:
     row = econ.set_index("offer").loc[chosen]
     return {"id": chosen, "text": coupon_charts.offer_label(row["threshold"], row["amount"], lang),
             "margin": margin, "message_cost": cost}
 
 
+def current_offer(db, spec, e, f, thresholds, lang) -> dict | None:
+    """The offer the list and the campaign carry: the one picked in the coupon tab for this cohort,
+    else the recommended one under the current assumptions (the same figures the coupon tab shows)."""
+    saved = st.session_state.get(P + "offer_now")
+    if saved and saved[0] == spec:
+        return saved[1]
+    if e["empty"]:
+        return None
+    stats = cached_values(db.data_version(), spec, f.as_of, f.rules, thresholds)
+    if stats.get("empty"):
+        return None
+    a, margin, cost = assumptions()
+    econ = coupons.economics(coupons.candidate_offers(stats), stats["members"], a)
+    rec = coupons.recommend(econ)
+    choices = list(econ["offer"])
+    picked = st.session_state.get(P + "offer")
+    chosen = picked if picked in choices else (rec["offer"]["offer"] if rec else choices[0])
+    return offer_of(econ, chosen, margin, cost, lang)
+
+
 @st.fragment
 def coupon_fragment(db, spec, e, f, thresholds, lang) -> None:
     """The coupon section on its own: moving a slider reruns only this part of the page. The chosen
-    offer goes to the export and campaign sections through the session; when it changes, the whole
-    page reruns so they show it."""
-    offer = coupon_section(db, spec, e, f, thresholds, lang)
-    st.session_state[P + "offer_now"] = offer
-    if not st.session_state.get(P + "full_run") and (offer["id"] if offer else None) != st.session_state.get(
-            P + "offer_shown"):
-        st.rerun()
+    offer, with the cohort it is for, goes to the list and campaign tabs through the session."""
+    st.session_state[P + "offer_now"] = (spec, coupon_section(db, spec, e, f, thresholds, lang))
 
 
 def export_section(db, spec, e, f, thresholds, offer, lang) -> None:
@@ -471,6 +506,10 @@ def campaign_section(db, spec, e, f, thresholds, offer, lang) -> None:
             st.switch_page("pages/campaigns.py")
 
 
+TABS = ("cohortpage_tab_overview", "coupons_title", "cohortpage_export_title", "cohortpage_tab_campaign",
+        "cohortpage_tab_tags")
+
+
 @ui.guarded
 def page() -> None:
     db = ui.db()
@@ -505,20 +544,25 @@ def page() -> None:
         if not fit["ok"]:
             st.warning(tr(fit["problem"], n=predictions.MIN_REPEAT))
     summary_section(e, spec, gone, lang)
-    likes_section(db, spec, e, f, thresholds, lang)
-    save_section(db, spec)
-    st.divider()
-    st.session_state[P + "full_run"] = True
-    coupon_fragment(db, spec, e, f, thresholds, lang)
-    st.session_state[P + "full_run"] = False
-    offer = st.session_state.get(P + "offer_now")
-    st.session_state[P + "offer_shown"] = offer["id"] if offer else None
-    st.divider()
-    export_section(db, spec, e, f, thresholds, offer, lang)
-    st.divider()
-    campaign_section(db, spec, e, f, thresholds, offer, lang)
-    st.divider()
-    tag_section(db, spec, e, f, thresholds)
+    # each tab is built when opened: a page switch draws the overview only
+    tabs = ui.lazy_tabs([tr(k) for k in TABS], key=P + "tab")
+    with tabs[0]:
+        if tabs[0].open:
+            overview_section(e, lang)
+            likes_section(db, spec, e, f, thresholds, lang)
+            save_section(db, spec)
+    with tabs[1]:
+        if tabs[1].open:
+            coupon_fragment(db, spec, e, f, thresholds, lang)
+    with tabs[2]:
+        if tabs[2].open:
+            export_section(db, spec, e, f, thresholds, current_offer(db, spec, e, f, thresholds, lang), lang)
+    with tabs[3]:
+        if tabs[3].open:
+            campaign_section(db, spec, e, f, thresholds, current_offer(db, spec, e, f, thresholds, lang), lang)
+    with tabs[4]:
+        if tabs[4].open:
+            tag_section(db, spec, e, f, thresholds)
 
 
 page()

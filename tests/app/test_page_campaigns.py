@@ -32,6 +32,9 @@ def test_create_a_campaign_from_the_cohort_page_and_read_it(shop):
     at.button(key="cohort_preset_dormant").click().run()
     no_errors(at)
     assert not [m for m in at.metric if m.label == "Contacted"]       # the plan waits until asked for
+    at.session_state["cohort_tab"] = "Campaign"
+    at.run()
+    assert not [m for m in at.metric if m.label == "Contacted"]
     at.toggle(key="cohort_camp_on").set_value(True).run()
     metrics = {m.label: m.value for m in at.metric}
     members = int(metrics["Members in cohort"].replace(",", ""))

@@ -51,6 +51,10 @@ def test_dormant_cohort_coupon_and_tag(monkeypatch, tmp_path, sample_db):
     dormant = {m.label: m.value for m in at.metric}["Members in cohort"]
     assert int(dormant.replace(",", "")) < int(everyone.replace(",", ""))
     assert at.number_input(key="cohort_days_min").value > 0
+    assert not [s for s in at.success if "Recommended offer" in s.value]   # the coupon tab is built when opened
+    at.session_state["cohort_tab"] = "Coupon sizing"
+    at.run()
+    no_errors(at)
     rec = [s.value for s in at.success if "Recommended offer" in s.value]
     assert rec, "a recommended offer with its reason"
     # a slider move recomputes the offers
@@ -58,6 +62,8 @@ def test_dormant_cohort_coupon_and_tag(monkeypatch, tmp_path, sample_db):
     no_errors(at)
     assert [s.value for s in list(at.success) + list(at.warning) if "Recommended offer" in s.value] != rec
     # add the whole cohort to a new tag
+    at.session_state["cohort_tab"] = "Tags"
+    at.run()
     at.selectbox(key="cohort_tag_pick").set_value("➕ New tag…").run()
     at.text_input(key="cohort_tag_new_name").input("quiet regulars").run()
     at.button(key="cohort_tag_add").click().run()

@@ -29,6 +29,8 @@ def test_cohort_to_campaign_to_measured_effect(tmp_path, page, request):
     page.get_by_role("button", name="沉睡客户", exact=True).click()
     wait_idle(page)
     members = int(metric(page, "人群人数").replace(",", ""))
+    page.get_by_role("tab", name="建活动").click()
+    wait_idle(page)
     page.locator(".st-key-cohort_camp_on").get_by_text("给这个人群建活动").click()
     wait_idle(page)
     name_box = page.locator(".st-key-cohort_camp_name input")
