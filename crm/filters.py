@@ -26,7 +26,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from .db import Database
-from .levels import LevelRules, customer_levels_sql, rule_level_sql
+from .levels import LevelRules, customer_levels_sql
 from .sql import Q
 
 # Columns of purchase_facts (crm/db.py): `purchases()` reads it when only these are asked for.

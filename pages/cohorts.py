@@ -272,9 +272,7 @@ def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
                 key=P + "message_cost", help=tr("coupons_assume_message_cost_help"))
     c[4].slider(tr("coupons_assume_window_days"), 7, 90, ASSUME["window"], 1, key=P + "window",
                 help=tr("coupons_assume_window_days_help"))
-    a, margin, cost = assumptions()
-    econ = coupons.economics(coupons.candidate_offers(stats), stats["members"], a)
-    rec = coupons.recommend(econ)
+    econ, rec, margin, cost, default = priced_offers(stats)
     if rec:
         reason = dict(rec["reason"])
         key = reason.pop("key")
@@ -312,7 +310,6 @@ def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
     with st.expander(tr("cohortpage_formulas")):
         st.markdown(tr("coupons_formulas"))
     choices = list(econ["offer"])
-    default = rec["offer"]["offer"] if rec else choices[0]
     if picked and picked[0] in choices:
         st.session_state[P + "offer"] = picked[0]
     chosen = st.selectbox(tr("cohortpage_offer_pick"), choices, index=choices.index(default), key=P + "offer",
@@ -333,6 +330,15 @@ def assumptions() -> tuple[coupons.Assumptions, float, float]:
     return a, v["margin"] / 100, v["message_cost"]
 
 
+def priced_offers(stats: dict) -> tuple:
+    """The candidate offers priced under the current assumptions: (economics table, recommendation,
+    gross margin, message cost, the recommended offer's id — the first offer when none is)."""
+    a, margin, cost = assumptions()
+    econ = coupons.economics(coupons.candidate_offers(stats), stats["members"], a)
+    rec = coupons.recommend(econ)
+    return econ, rec, margin, cost, rec["offer"]["offer"] if rec else econ["offer"].iloc[0]
+
+
 def offer_of(econ, chosen: str, margin: float, cost: float, lang: str) -> dict:
     row = econ.set_index("offer").loc[chosen]
     return {"id": chosen, "text": coupon_charts.offer_label(row["threshold"], row["amount"], lang),
@@ -350,13 +356,9 @@ def current_offer(db, spec, e, f, thresholds, lang) -> dict | None:
     stats = cached_values(db.data_version(), spec, f.as_of, f.rules, thresholds)
     if stats.get("empty"):
         return None
-    a, margin, cost = assumptions()
-    econ = coupons.economics(coupons.candidate_offers(stats), stats["members"], a)
-    rec = coupons.recommend(econ)
-    choices = list(econ["offer"])
+    econ, _, margin, cost, default = priced_offers(stats)
     picked = st.session_state.get(P + "offer")
-    chosen = picked if picked in choices else (rec["offer"]["offer"] if rec else choices[0])
-    return offer_of(econ, chosen, margin, cost, lang)
+    return offer_of(econ, picked if picked in set(econ["offer"]) else default, margin, cost, lang)
 
 
 @st.fragment

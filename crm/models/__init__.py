@@ -221,26 +221,23 @@ def sync(cur, *, migrated: bool) -> list[tuple[str, str]]:
     return refresh(cur, set(), rebuild) if rebuild else []
 
 
+def _invariants(m: Model) -> list[tuple[str, str]]:
+    """(SQL counting the rows that break it, what it says) for each invariant of a model."""
+    out = [(f"SELECT count(*) FROM (SELECT {', '.join(k)} FROM {m.name} GROUP BY ALL HAVING count(*) > 1)",
+            f"repeated value(s) of the key ({', '.join(k)})") for k in m.unique]
+    out += [(f"SELECT count(*) FROM {m.name} WHERE {c} IS NULL", f"NULL value(s) in {c}") for c in m.not_null]
+    out += [(f"SELECT count(*) FROM {m.name} WHERE {c} NOT IN {v}", f"value(s) of {c} not in {v}")
+            for c, v in m.accepted]
+    out += [(f"SELECT count(*) FROM {m.name} WHERE NOT ({c})", f"row(s) break {c}") for c in m.checks]
+    return out
+
+
 def violations(con) -> list[str]:
     """Every invariant a model's table breaks, in words (empty when all hold)."""
     out = []
     for m in stored():
-        for key in m.unique:
-            cols = ", ".join(key)
-            n = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM {m.name} GROUP BY ALL "
-                            f"HAVING count(*) > 1)").fetchone()[0]
+        for sql, words in _invariants(m):
+            n = con.execute(sql).fetchone()[0]
             if n:
-                out.append(f"{m.name}: {n} repeated value(s) of the key ({cols})")
-        for col in m.not_null:
-            n = con.execute(f"SELECT count(*) FROM {m.name} WHERE {col} IS NULL").fetchone()[0]
-            if n:
-                out.append(f"{m.name}: {n} NULL value(s) in {col}")
-        for col, values in m.accepted:
-            n = con.execute(f"SELECT count(*) FROM {m.name} WHERE {col} NOT IN {values}").fetchone()[0]
-            if n:
-                out.append(f"{m.name}: {n} value(s) of {col} not in {values}")
-        for check in m.checks:
-            n = con.execute(f"SELECT count(*) FROM {m.name} WHERE NOT ({check})").fetchone()[0]
-            if n:
-                out.append(f"{m.name}: {n} row(s) break {check}")
+                out.append(f"{m.name}: {n} {words}")
     return out

@@ -18,6 +18,14 @@ def no_errors(at: AppTest) -> None:
     assert not [e.value for e in at.error], [e.value for e in at.error]
 
 
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open the tab `label` of the lazy tabs `key` (their content is built only when open), and run."""
+    at.session_state[key] = label
+    at.run()
+    no_errors(at)
+    return at
+
+
 def seed(path, *names) -> None:
     """A database at `path` with these fixture files imported."""
     db = Database(path)

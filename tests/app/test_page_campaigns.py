@@ -8,7 +8,8 @@ import pytest
 from crm import campaigns as C
 from crm.cohorts import CohortSpec
 from crm.db import Database
-from tests.app.test_page_cohorts import no_errors, open_page, sample_db  # noqa: F401 (a fixture)
+from tests.app.helpers import no_errors, open_tab
+from tests.app.test_page_cohorts import open_page, sample_db  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -32,8 +33,7 @@ def test_create_a_campaign_from_the_cohort_page_and_read_it(shop):
     at.button(key="cohort_preset_dormant").click().run()
     no_errors(at)
     assert not [m for m in at.metric if m.label == "Contacted"]       # the plan waits until asked for
-    at.session_state["cohort_tab"] = "Campaign"
-    at.run()
+    open_tab(at, "cohort_tab", "Campaign")
     assert not [m for m in at.metric if m.label == "Contacted"]
     at.toggle(key="cohort_camp_on").set_value(True).run()
     metrics = {m.label: m.value for m in at.metric}

@@ -5,6 +5,7 @@ from streamlit.testing.v1 import AppTest
 from crm import tags
 from crm.db import Database
 from crm.samples import load_sample
+from tests.app.helpers import no_errors, open_tab
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -24,11 +25,6 @@ def open_page(page: str, lang: str) -> AppTest:
     at.session_state["lang"] = lang
     at.switch_page(page)
     return at.run()
-
-
-def no_errors(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error], [e.value for e in at.error]
 
 
 @pytest.mark.parametrize("page", ["pages/cohorts.py", "pages/members.py", "pages/campaigns.py", "pages/predictions.py"])
@@ -52,9 +48,7 @@ def test_dormant_cohort_coupon_and_tag(monkeypatch, tmp_path, sample_db):
     assert int(dormant.replace(",", "")) < int(everyone.replace(",", ""))
     assert at.number_input(key="cohort_days_min").value > 0
     assert not [s for s in at.success if "Recommended offer" in s.value]   # the coupon tab is built when opened
-    at.session_state["cohort_tab"] = "Coupon sizing"
-    at.run()
-    no_errors(at)
+    open_tab(at, "cohort_tab", "Coupon sizing")
     rec = [s.value for s in at.success if "Recommended offer" in s.value]
     assert rec, "a recommended offer with its reason"
     # a slider move recomputes the offers
@@ -62,8 +56,7 @@ def test_dormant_cohort_coupon_and_tag(monkeypatch, tmp_path, sample_db):
     no_errors(at)
     assert [s.value for s in list(at.success) + list(at.warning) if "Recommended offer" in s.value] != rec
     # add the whole cohort to a new tag
-    at.session_state["cohort_tab"] = "Tags"
-    at.run()
+    open_tab(at, "cohort_tab", "Tags")
     at.selectbox(key="cohort_tag_pick").set_value("➕ New tag…").run()
     at.text_input(key="cohort_tag_new_name").input("quiet regulars").run()
     at.button(key="cohort_tag_add").click().run()

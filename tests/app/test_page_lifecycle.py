@@ -4,7 +4,7 @@ from streamlit.testing.v1 import AppTest
 
 from crm.db import Database
 from crm.segments import LifecycleThresholds, load_thresholds
-from tests.app.helpers import metrics, no_errors, page_test, seed
+from tests.app.helpers import metrics, no_errors, open_tab, page_test, seed
 
 
 
@@ -24,12 +24,9 @@ def test_empty_database(monkeypatch, tmp_path):
 TABS = {"zh": ["生命周期阶段", "RFM 分群", "阶段变化"], "en": ["Lifecycle stages", "RFM segments", "Stage changes"]}
 
 
-def open_tab(at, lang: str, i: int):
+def lifecycle_tab(at, lang: str, i: int):
     """Open the page's i-th tab (its content is built only when open)."""
-    at.session_state["lifecycle_tab"] = TABS[lang][i]
-    at.run()
-    no_errors(at)
-    return at
+    return open_tab(at, "lifecycle_tab", TABS[lang][i])
 
 
 def test_loaded_in_english(monkeypatch, tmp_path):
@@ -50,15 +47,15 @@ def test_loaded_in_english(monkeypatch, tmp_path):
     assert list(stages["Customers"]) == [5, 0, 0, 0, 0] and list(stages["Days since last purchase"])[0] == "0–15 days"
     assert round(float(stages["GMV"][0]), 2) == 3432.00 and round(float(stages["Avg order value"][0]), 2) == 572.00
     assert len(at.dataframe) == 1 and len(at.get("plotly_chart")) == 1   # only the open tab is built
-    segments = open_tab(at, "en", 1).dataframe[1].value
+    segments = lifecycle_tab(at, "en", 1).dataframe[1].value
     got = dict(zip(segments["RFM segment"], segments["Customers"]))
     assert got["Champions"] == 1 and got["High spend, to develop"] == 1 and got["New customers"] == 3
     assert segments["Suggested action"].str.len().min() > 10
-    movement = open_tab(at, "en", 2).dataframe[0].value
+    movement = lifecycle_tab(at, "en", 2).dataframe[0].value
     assert list(movement.columns) == ["Month end", "After-sale", "Active", "Silent", "Sleeping", "Lost", "Total"]
     assert len(movement) == 12 and movement["Month end"].iloc[-1] == "2020-03-10" and movement["Total"].iloc[-1] == 5
     assert movement["Total"].iloc[-2] == 0   # nobody had bought by 2020-02-29
-    captions = " ".join(c.value for c in open_tab(at, "en", 1).caption)
+    captions = " ".join(c.value for c in lifecycle_tab(at, "en", 1).caption)
     assert "Thresholds in use: After-sale ≤ 15, Active ≤ 90, Silent ≤ 180, Sleeping ≤ 365." in captions
     assert "R5 0–30 days" in captions and "F4 4–5" in captions and "M5 ¥1000+" in captions
     assert at.button(key="lifecycle_save").disabled
@@ -75,11 +72,11 @@ def test_loaded_in_chinese(monkeypatch, tmp_path):
     stages = at.dataframe[0].value
     assert list(stages["生命周期"]) == ["售后期", "活跃期", "沉默期", "睡眠期", "流失期"]
     assert {"客户数", "客户占比", "成交金额", "成交订单", "笔单价", "客单价", "新客（仅 1 笔）", "老客（≥2 笔）"} <= set(stages.columns)
-    segments = open_tab(at, "zh", 1).dataframe[1].value
+    segments = lifecycle_tab(at, "zh", 1).dataframe[1].value
     assert list(segments["RFM 分群"]) == ["重要价值客户", "重要唤回客户", "重要深耕客户", "重要挽留客户", "潜力客户",
                                         "新客户", "一般维持客户", "流失客户"]
     assert "建议动作" in segments.columns
-    open_tab(at, "zh", 2)
+    lifecycle_tab(at, "zh", 2)
     assert any(s.value == "近 12 个月各阶段人数变化" for s in at.subheader)
     assert any(s.value == "每周阶段流动" for s in at.subheader)
     # every purchase of this file falls within 10 days: nobody crossed a stage threshold yet
@@ -136,7 +133,7 @@ def test_rfm_cut_points_editable(monkeypatch, tmp_path):
     at.text_input(key="lifecycle_rfm_m").set_value("100，200，500，3000").run()
     no_errors(at)
     assert not at.warning
-    open_tab(at, "zh", 1)
+    lifecycle_tab(at, "zh", 1)
     assert any("M5 ¥3000 及以上" in c.value for c in at.caption)
     grid = at.dataframe[0].value
     assert int(grid["客户数"].sum()) == 5

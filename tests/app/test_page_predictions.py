@@ -4,7 +4,8 @@ import pytest
 
 from crm.db import Database
 from crm.importing import import_file
-from tests.app.test_page_cohorts import no_errors, open_page
+from tests.app.helpers import no_errors, open_tab
+from tests.app.test_page_cohorts import open_page
 from tests.conftest import FIXTURES
 
 
@@ -27,9 +28,7 @@ def test_cdnow_sample(cdnow):
     top = at.dataframe[0].value
     assert len(top) == 50 and "P(still a customer)" in top.columns
     assert not any(s.value == "Backtest: how right is it?" for s in at.subheader)   # built when its tab opens
-    at.session_state["pred_tab"] = "Backtest"
-    at.run()
-    no_errors(at)
+    open_tab(at, "pred_tab", "Backtest")
     metrics = {m.label: m.value for m in at.metric}
     assert any(s.value == "Backtest: how right is it?" for s in at.subheader)
     assert "Error" in metrics and metrics["Predicted repeat purchases"] != "—"

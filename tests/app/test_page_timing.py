@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from crm.db import Database
 from crm.samples import load_sample
-from tests.app.helpers import page_test, no_errors, seed
+from tests.app.helpers import no_errors, open_tab, page_test, seed
 
 
 
@@ -40,12 +40,8 @@ def over_tabs(at, lang, count) -> int:
     when open); the first tab is open again at the end."""
     total = 0
     for label in TABS[lang]:
-        at.session_state["timing_tab"] = label
-        at.run()
-        no_errors(at)
-        total += count(at)
-    at.session_state["timing_tab"] = TABS[lang][0]
-    at.run()
+        total += count(open_tab(at, "timing_tab", label))
+    open_tab(at, "timing_tab", TABS[lang][0])
     return total
 
 
