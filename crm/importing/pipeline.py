@@ -286,7 +286,9 @@ def import_file(db: Database, path: str | os.PathLike, *, file_name: str | None 
         result.warnings = list(dec.warnings) + list(det.warnings)
         if progress:
             progress(0.45, "reading")
-        _run(db, stage, det, result, progress)
+        fingerprint = _fingerprint(db, stage, det, result)
+        if not _repeat_last(db, stage, fingerprint, result):
+            _run(db, stage, det, result, progress, fingerprint)
         if remember_mapping and det.source == "user" and det.spec.platform == "generic":
             save_mapping(db, dec.header, det.spec.kind, result.mapping)
     except Refused as e:
@@ -314,7 +316,84 @@ def import_files(db: Database, paths, **kw) -> list[ImportResult]:
 
 
 # ---------------------------------------------------------------------------------------------
-def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, progress: Progress) -> None:
+# ---------------------------------------------------------------------------------------------
+# The same file again. Importing exactly what the last import read — same text, same format and
+# mapping, same contact setting, on the same day (a date "in the future" depends on the day), by the
+# same program — into a database that has not changed since cannot change anything: the merge would
+# find every order unchanged. It is recorded as an import of its own with that import's figures
+# (orders unchanged, the same rejected rows, returns and warnings) without reading the file again.
+
+def _fingerprint(db: Database, stage: _Stage, det: Detection, result: ImportResult) -> dict:
+    from .. import __version__
+    from ..db import SCHEMA_VERSION
+    assert stage.dec is not None
+    return {"hash": stage.dec.file_hash, "size": stage.src.stat().st_size, "format": det.spec.name,
+            "mapping": result.mapping, "drop_contacts": privacy.drop_contacts(db),
+            "day": _latest_plausible().isoformat(), "program": __version__, "schema": SCHEMA_VERSION}
+
+
+_LAST = "last_import"      # meta: {"fingerprint", "import_id", "edits"} of the latest import
+
+
+def _remember_last(cur, fingerprint: dict, import_id: int) -> None:
+    edits = cur.execute("SELECT value FROM meta WHERE key = 'edits'").fetchone()
+    cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [_LAST, json.dumps({"fingerprint": fingerprint, "import_id": import_id,
+                                    "edits": edits[0] if edits else None}, sort_keys=True)])
+
+
+def _repeat_last(db: Database, stage: _Stage, fingerprint: dict, result: ImportResult) -> bool:
+    """Record this file as a repeat of the last import when nothing could differ; False otherwise."""
+    with db.write() as cur:
+        row = cur.execute("SELECT value, (SELECT max(import_id) FROM imports), "
+                          "(SELECT value FROM meta WHERE key = 'edits') FROM meta WHERE key = ?", [_LAST]).fetchone()
+        if not row:
+            return False
+        last = json.loads(row[0])
+        if last["fingerprint"] != fingerprint or last["import_id"] != row[1] or last["edits"] != row[2]:
+            return False
+        prev = cur.execute(
+            """SELECT rows_read, rows_rejected, orders_new + orders_updated + orders_unchanged, returns_lines,
+                      returns_amount, date_min::VARCHAR, date_max::VARCHAR, warnings, encoding
+               FROM imports WHERE import_id = ? AND status = 'ok'""", [last["import_id"]]).fetchone()
+        if prev is None:
+            return False
+        import_id = last["import_id"] + 1
+        (result.rows_read, result.rows_rejected, result.orders_unchanged, result.returns_lines,
+         result.returns_amount, result.date_min, result.date_max) = prev[:7]
+        result.returns_amount = float(result.returns_amount or 0)
+        result.import_id = import_id
+        result.warnings = [(w.pop("key"), w) for w in json.loads(prev[7] or "[]") if w.get("key") != "warn_same_file"]
+        result.warnings.append(("warn_same_file", {"import_id": last["import_id"]}))
+        cur.execute("""INSERT INTO rejects SELECT ? AS import_id, * EXCLUDE (import_id) FROM rejects
+                       WHERE import_id = ?""", [import_id, last["import_id"]])
+        # Item lines and members name the last import that held them (orders: the last that changed them).
+        for table in ("order_items", "members"):
+            cur.execute(f"UPDATE {table} SET last_import_id = ? WHERE last_import_id = ?", [import_id, last["import_id"]])
+        _record_import(cur, stage, result, fingerprint, prev[8])
+        _remember_last(cur, fingerprint, import_id)
+    return True
+
+
+def _record_import(cur, stage: _Stage, result: ImportResult, fingerprint: dict, encoding: str | None) -> None:
+    cur.execute(
+        """INSERT INTO imports (import_id, file_name, file_hash, file_size, format, kind, platform, encoding,
+                                started_at, finished_at, status, message, rows_read, rows_rejected,
+                                orders_new, orders_updated, orders_unchanged, items_new, members_new,
+                                members_updated, date_min, date_max, warnings, mapping, returns_lines,
+                                returns_amount)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [result.import_id, result.file_name, fingerprint["hash"], fingerprint["size"], result.format, result.kind,
+         result.platform, encoding, stage.started_at, dt.datetime.now(),
+         result.rows_read, result.rows_rejected, result.orders_new, result.orders_updated,
+         result.orders_unchanged, result.items_new, result.members_new, result.members_updated,
+         result.date_min, result.date_max,
+         json.dumps([{"key": k, **p} for k, p in result.warnings], ensure_ascii=False),
+         json.dumps(result.mapping, ensure_ascii=False), result.returns_lines, result.returns_amount])
+
+
+def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, progress: Progress,
+         fingerprint: dict) -> None:
     dec = stage.dec
     assert dec is not None
     spec = det.spec
@@ -404,20 +483,8 @@ def _run(db: Database, stage: _Stage, det: Detection, result: ImportResult, prog
             cur.execute("INSERT INTO rejects SELECT unnest(?::INTEGER[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[]), "
                         "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
                         [list(col) for col in zip(*rejects)])
-        cur.execute(
-            """INSERT INTO imports (import_id, file_name, file_hash, file_size, format, kind, platform, encoding,
-                                    started_at, finished_at, status, message, rows_read, rows_rejected,
-                                    orders_new, orders_updated, orders_unchanged, items_new, members_new,
-                                    members_updated, date_min, date_max, warnings, mapping, returns_lines,
-                                    returns_amount)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [import_id, result.file_name, dec.file_hash, stage.src.stat().st_size, spec.name, spec.kind,
-             spec.platform, dec.encoding, stage.started_at, dt.datetime.now(),
-             result.rows_read, result.rows_rejected, result.orders_new, result.orders_updated,
-             result.orders_unchanged, result.items_new, result.members_new, result.members_updated,
-             result.date_min, result.date_max,
-             json.dumps([{"key": k, **p} for k, p in result.warnings], ensure_ascii=False),
-             json.dumps(result.mapping, ensure_ascii=False), result.returns_lines, result.returns_amount])
+        _record_import(cur, stage, result, fingerprint, dec.encoding)
+        _remember_last(cur, fingerprint, import_id)
         for t in ("raw", "stg", "ok_rows", "ret_rows", "new_orders", "new_items", "new_members", "m", "bad",
                   "blank_rn"):
             cur.execute(f"DROP TABLE IF EXISTS {t}")

@@ -171,6 +171,7 @@ ZH = {
     "warn_damaged_ids": "订单号看起来被 Excel 损坏了（{count} 个变成科学计数法或末尾被补 0），这些订单可能无法与其他文件对上。请用平台原始导出文件。",
     "warn_unknown_status": "不认识的订单状态：{statuses}（有付款时间的视为已付款）。",
     "warn_items_without_orders": "有 {count} 个订单的宝贝明细在库里找不到对应订单（可以稍后再导入订单报表）。",
+    "warn_same_file": "这个文件与上一次导入（第 {import_id} 次）完全相同，之后数据也没有变过：没有新内容，数字与那次一致，未重新读取。",
     # -- reject reasons ---------------------------------------------------------------------------
     "reason_bad_date": "日期无法识别",
     "reason_missing_date": "缺少下单时间",
@@ -354,6 +355,7 @@ EN = {
     "warn_damaged_ids": "Order numbers look damaged by Excel ({count} in scientific notation or padded with zeros); these orders may not match other files. Use the platform's original export.",
     "warn_unknown_status": "Unknown order statuses: {statuses} (orders with a payment time count as paid).",
     "warn_items_without_orders": "Item lines of {count} orders have no matching order in the database yet (import the order report too).",
+    "warn_same_file": "This file is the same as the last import (#{import_id}) and nothing has changed since: nothing new, the figures are that import's, the file was not read again.",
     "reason_bad_date": "date not recognised",
     "reason_missing_date": "order time missing",
     "reason_bad_amount": "amount not recognised",
