@@ -12,15 +12,19 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
 import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from . import transcode
 from .errors import Refused
 
-CHUNK = 4 * 1024 * 1024
+CHUNK = transcode.CHUNK
 SNIFF_BYTES = 1024 * 1024
 # Limits that keep a broken or hostile file from stalling an import (each refusal names its limit).
 MAX_COLUMNS = 1000                    # no export has more; a header beyond it is not a table header
@@ -196,8 +200,6 @@ def _is_encrypted_office(path: Path) -> bool:
             f.seek(-len(_ENCRYPTED), os.SEEK_CUR)
 
 
-# Encodings as reported: what the file was; the Python codec that reads it.
-_CODEC = {"utf-8-sig": "utf-8", "utf-8+gb18030": "utf-8"}
 
 
 def _guess_encoding(path: Path) -> tuple[str, bool]:
@@ -287,34 +289,69 @@ def _single_byte_western(sample: bytes) -> bool:
         return False
 
 
-def _decode_lines_mixed(data: bytes, primary: str, line_offset: int, bad_lines: list[int]) -> str:
-    """Slow path for a chunk that does not decode as a whole: line by line, the other encoding
-    as a fallback. Lines that decode in neither keep U+FFFD and are reported."""
-    alternate = "gb18030" if primary.startswith("utf-8") else "utf-8"
-    out = []
-    for i, raw in enumerate(data.split(b"\n")):
-        try:
-            out.append(raw.decode(primary))
-        except UnicodeDecodeError:
-            try:
-                out.append(raw.decode(alternate))
-            except UnicodeDecodeError:
-                out.append(raw.decode(primary, errors="replace"))
-                bad_lines.append(line_offset + i + 1)
-    return "\n".join(out)
+PARALLEL_FROM = 64 * 1024 * 1024     # a file this big is decoded in two halves, one per core
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _split_point(src: Path, size: int) -> int | None:
+    """Just after the first line feed past the middle of the file, or None (no line feed near it)."""
+    with open(src, "rb") as f:
+        f.seek(size // 2)
+        scanned = 0
+        while scanned < MAX_LINE_BYTES:
+            block = f.read(1024 * 1024)
+            if not block:
+                return None
+            i = block.find(b"\n")
+            if i >= 0:
+                cut = size // 2 + scanned + i + 1
+                return cut if cut < size else None
+            scanned += len(block)
+    return None
+
+
+def _second_half(src: Path, start: int, size: int, dst: Path, encoding: str):
+    """The second half decoded by a child process on the other core (None: could not start one)."""
+    script = Path(__file__).with_name("transcode.py")
+    try:
+        return subprocess.Popen([sys.executable, "-I", "-S", str(script), str(src), str(start), str(size),
+                                 str(dst), encoding, str(MAX_LINE_BYTES)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError:
+        return None
+
+
+def _append_second_half(child, part: transcode.Part, path: Path, fout, digest) -> None:
+    """Wait for the child's half, then add it (and what it found) after the first half."""
+    out, err = child.communicate()
+    if child.returncode != 0:
+        raise OSError(f"decoder process failed: {err.decode(errors='replace').strip()[-300:]}")
+    second = transcode.Part(**json.loads(out))
+    if second.too_long_at is not None:
+        raise transcode.LineTooLong(part.lines + second.too_long_at)
+    part.bad_lines += [part.lines + n for n in second.bad_lines]
+    part.simple = part.simple and second.simple
+    part.lines += second.lines
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            digest.update(block)
+            fout.write(block)
+    path.unlink()
 
 
 def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
-    """Stream `src` (any supported text encoding) into `dst` as UTF-8 without BOM, LF line ends."""
+    """Stream `src` (any supported text encoding) into `dst` as UTF-8 without BOM, LF line ends.
+    A large file is decoded in two halves at once (transcode.py), the result identical."""
     encoding, cr_only = _guess_encoding(src)
     total = max(src.stat().st_size, 1)
     digest = hashlib.sha256()
     bad_lines: list[int] = []
-    lines_done = 0
-    done = 0
-    pending = b""
-    python_encoding = _CODEC.get(encoding, encoding)
-    first = True
     simple = True
     with open(src, "rb") as fin, open(dst, "wb") as fout:   # encoded once: the digest and the file share the bytes
         if encoding.startswith("utf-16"):
@@ -338,48 +375,30 @@ def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
                 digest.update(out)
                 fout.write(out)
         else:
-            while True:
-                block = fin.read(CHUNK)
-                done += len(block)
-                if cr_only:
-                    block = block.replace(b"\r", b"\n")
-                if not block:
-                    data, pending = pending, b""
-                    if not data:
-                        break
-                else:
-                    data = pending + block
-                    cut = data.rfind(b"\n")
-                    if cut < 0:
-                        if len(data) > MAX_LINE_BYTES:
-                            raise Refused("refused_line_too_long", line=lines_done + 1,
-                                          limit=_fmt_bytes(MAX_LINE_BYTES))
-                        pending = data
-                        continue
-                    data, pending = data[: cut + 1], data[cut + 1:]
-                if first:
-                    if data.startswith(codecs.BOM_UTF8):
-                        data = data[3:]
-                    first = False
-                valid = True
-                try:
-                    text = data.decode(python_encoding)
-                except UnicodeDecodeError:
-                    valid = False
-                    text = _decode_lines_mixed(data, python_encoding, lines_done, bad_lines)
-                lines_done += text.count("\n")
-                crlf = "\r" in text
-                if crlf:
-                    text = text.replace("\r\n", "\n")
-                simple = simple and _simple_lines(text)
-                # valid UTF-8 already is what we write: no second encoding pass
-                out = data if valid and not crlf and python_encoding == "utf-8" else text.encode("utf-8")
-                digest.update(out)
-                fout.write(out)
+            cut = (_split_point(src, total) if total >= PARALLEL_FROM and not cr_only and _cores() > 1 else None)
+            child = _second_half(src, cut, total, dst.with_suffix(".part2"), encoding) if cut else None
+            span = cut if child else total
+            done = 0
+
+            def advanced(n: int) -> None:
+                nonlocal done
+                done += n
                 if progress:
-                    progress(min(done / total, 1.0) * 0.4, "decoding")
-                if not block:
-                    break
+                    progress(min(done / span, 1.0) * 0.4, "decoding")
+
+            try:
+                part = transcode.transcode(fin, fout, cut if child else None, encoding, MAX_LINE_BYTES,
+                                           cr_only=cr_only, digest=digest, progress=advanced)
+                bad_lines, simple = part.bad_lines, part.simple
+                if child:
+                    _append_second_half(child, part, dst.with_suffix(".part2"), fout, digest)
+                    bad_lines, simple = part.bad_lines, part.simple
+            except transcode.LineTooLong as e:
+                raise Refused("refused_line_too_long", line=e.line, limit=_fmt_bytes(MAX_LINE_BYTES))
+            finally:
+                if child and child.poll() is None:
+                    child.kill()
+                    child.wait()
     dec = Decoded(path=dst, encoding=encoding, file_hash=digest.hexdigest(), simple_lines=simple)
     if encoding == "utf-8+gb18030":
         dec.warnings.append(("warn_mixed_encodings", {}))
@@ -391,9 +410,7 @@ def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
     return dec
 
 
-def _simple_lines(text: str) -> bool:
-    """No empty line and no quote in this piece of the file (pieces end with a line break)."""
-    return '"' not in text and "\n\n" not in text and not text.startswith("\n")
+_simple_lines = transcode.simple_lines
 
 
 def _fmt_lines(lines: list[int], limit: int = 10) -> str:
