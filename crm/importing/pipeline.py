@@ -941,9 +941,17 @@ def _register_customers(cur, table: str, import_id: int) -> None:
               EXCEPT SELECT customer_id FROM customers)""", [import_id])
 
 
+_ORDER_COLUMNS = ("order_id, platform, shop, customer_id, ordered_at, paid_at, status_raw, status, amount, refund, "
+                  "quantity, item_title, receiver, phone, address, province, city, is_paid, is_purchase, spend, cust_no")
+_SPEND = "CASE WHEN {p}is_purchase THEN {p}amount - {p}refund ELSE 0 END::DECIMAL(18,2)"
+
+
 def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
     """new_orders → orders. A later export of the same order updates it; identical rows are
     'unchanged'; a time without seconds (Excel re-save) keeps the precise one already stored."""
+    if _none_stored(cur):
+        _add_orders(cur, result, import_id)
+        return
     keep_precise = lambda c: (f"CASE WHEN o.{c} IS NOT NULL AND n.{c} IS NOT NULL AND second(n.{c}) = 0 "  # noqa: E731
                               f"AND date_trunc('minute', o.{c}) = n.{c} THEN o.{c} ELSE coalesce(n.{c}, o.{c}) END")
     keep = lambda c: f"coalesce(n.{c}, o.{c})"  # noqa: E731
@@ -957,7 +965,7 @@ def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
                {keep('receiver')} AS receiver, {keep('phone')} AS phone, {keep('address')} AS address,
                {keep('province')} AS province, {keep('city')} AS city,
                n.is_paid, n.is_purchase,
-               CASE WHEN n.is_purchase THEN n.amount - n.refund ELSE 0 END::DECIMAL(18,2) AS spend,
+               {_SPEND.format(p="n.")} AS spend,
                o.order_key IS NOT NULL AS existed, o.first_import_id,
                o.customer_id AS o_customer_id, o.ordered_at AS o_ordered_at, o.paid_at AS o_paid_at,
                o.status_raw AS o_status_raw, o.amount AS o_amount, o.refund AS o_refund,
@@ -979,8 +987,7 @@ def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
         "SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed AND changed), "
         "count(*) FILTER (WHERE existed AND NOT changed) FROM m").fetchone()
     result.orders_new, result.orders_updated, result.orders_unchanged = new, updated, unchanged
-    cols = ("order_id, platform, shop, customer_id, ordered_at, paid_at, status_raw, status, amount, refund, "
-            "quantity, item_title, receiver, phone, address, province, city, is_paid, is_purchase, spend, cust_no")
+    cols = _ORDER_COLUMNS
     if updated:
         sets = ", ".join(f"{c.strip()} = m.{c.strip()}" for c in cols.split(","))
         cur.execute(f"""UPDATE orders SET {sets}, last_import_id = ?
@@ -990,15 +997,41 @@ def _merge_orders(cur, result: ImportResult, import_id: int) -> None:
                         SELECT order_key, {cols}, ?, ? FROM m WHERE NOT existed""", [import_id, import_id])
     if new or updated:
         # The first order time of every customer this file touched (the old owner of an order too).
-        cur.execute("""CREATE TEMP TABLE touched AS
-            SELECT cust_no FROM m WHERE changed AND cust_no IS NOT NULL
+        _orders_changed(cur, """SELECT cust_no FROM m WHERE changed AND cust_no IS NOT NULL
             UNION SELECT c.cust_no FROM m JOIN customers c ON c.customer_id = m.o_customer_id WHERE m.changed""")
-        cur.execute("""UPDATE customers SET first_order_at = s.first FROM (
-                           SELECT t.cust_no, min(o.ordered_at) AS first FROM touched t
-                           LEFT JOIN orders o ON o.cust_no = t.cust_no GROUP BY t.cust_no) s
-                       WHERE customers.cust_no = s.cust_no""")
-        cur.execute("DROP TABLE touched")
-        models.refresh(cur, {"orders"})
+
+
+def _none_stored(cur) -> bool:
+    return not cur.execute("SELECT EXISTS (SELECT 1 FROM new_orders n SEMI JOIN orders o ON o.order_key = n.order_key)"
+                           ).fetchone()[0]
+
+
+def _add_orders(cur, result: ImportResult, import_id: int) -> None:
+    """new_orders → orders when none of them is stored yet (a first import, the next month's export):
+    inserted as they are, with nothing to compare or keep."""
+    _register_customers(cur, "new_orders", import_id)
+    result.orders_new = cur.execute("SELECT count(*) FROM new_orders").fetchone()[0]
+    if not result.orders_new:
+        return
+    cols = _ORDER_COLUMNS.replace(", spend, cust_no", "")
+    cur.execute(f"""INSERT INTO orders (order_key, {_ORDER_COLUMNS}, first_import_id, last_import_id)
+                    SELECT n.order_key, {', '.join('n.' + c.strip() for c in cols.split(',')).replace('n.platform', '?')},
+                           {_SPEND.format(p="n.")}, c.cust_no, ?, ?
+                    FROM new_orders n LEFT JOIN customers c ON c.customer_id = n.customer_id""",
+                [result.platform, import_id, import_id])
+    _orders_changed(cur, """SELECT DISTINCT c.cust_no FROM new_orders n JOIN customers c USING (customer_id)""")
+
+
+def _orders_changed(cur, touched: str) -> None:
+    """After orders of the customers `touched` (a query of cust_no) were added or changed: their
+    first order time, then the models that read orders."""
+    cur.execute(f"CREATE TEMP TABLE touched AS {touched}")
+    cur.execute("""UPDATE customers SET first_order_at = s.first FROM (
+                       SELECT t.cust_no, min(o.ordered_at) AS first FROM touched t
+                       LEFT JOIN orders o ON o.cust_no = t.cust_no GROUP BY t.cust_no) s
+                   WHERE customers.cust_no = s.cust_no""")
+    cur.execute("DROP TABLE touched")
+    models.refresh(cur, {"orders"})
 
 
 def _build_items_from_lines(cur, det: Detection) -> None:
