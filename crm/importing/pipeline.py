@@ -618,15 +618,17 @@ def _stage_clean(cur, det: Detection, dec: reader.Decoded, blank: int = 0) -> No
     base = cur.execute("SELECT min(rowid) FROM raw").fetchone()[0] or 0
     where = f" WHERE rowid - {int(base)} NOT IN (SELECT rn FROM blank_rn)" if blank else ""
     source = f"(SELECT rowid - {int(base)} AS rn, * FROM raw{where})"
-    cur.execute("DROP TABLE IF EXISTS txt")
-    cur.execute("CREATE TEMP TABLE txt AS " +
+    # The cleaned text is a view: read once, by the typed select (the date formats are ranked on a
+    # sample of it), never stored beside the raw table (at 1M rows that saved 250 MB and a second).
+    cur.execute("DROP VIEW IF EXISTS txt")
+    cur.execute("CREATE TEMP VIEW txt AS " +
                 clean.text_select(source, {fld: f"c{i}" for fld, i in det.mapping.items()}))
     kinds = {fld: _KIND.get(fld, "text") for fld in det.mapping}
     formats = {fld: clean.rank_date_formats(cur, "txt", fld) for fld, k in kinds.items() if k in ("date", "birthday")}
     cur.execute("DROP TABLE IF EXISTS stg")
     cur.execute("CREATE TEMP TABLE stg AS " + clean.typed_select("SELECT * FROM txt", kinds, formats,
                                                                  keep_parsed=True))
-    cur.execute("DROP TABLE txt")
+    cur.execute("DROP VIEW txt")
 
 
 def _today() -> dt.date:
