@@ -67,10 +67,9 @@ def scrub(cur, mapping: dict | None = None, rejects: list | None = None) -> list
         rejects = privacy.scrub(cur, det.mapping, rejects)
 
     When the setting is on: the contact columns of `stg` become NULL (the address: its province and
-    city, COARSE_ADDRESS_SQL); so do the columns of `raw`
-    (the file's text, c0…cN) that `mapping` ({field: column index}) gives for a contact field, so
-    rejected rows' text keeps none of them; the lines already in `rejects` (the ones the reader could not
-    split into columns) lose their text. Returns `rejects` (a new list when changed). Off: changes nothing."""
+    city, COARSE_ADDRESS_SQL); the lines already in `rejects` (the ones the reader could not split
+    into columns) lose their text. The text of rows rejected later leaves out the columns
+    `hidden_columns` names. Returns `rejects` (a new list when changed). Off: changes nothing."""
     if not _enabled(cur):
         return rejects
     cols = _columns(cur, "stg")
@@ -79,17 +78,20 @@ def scrub(cur, mapping: dict | None = None, rejects: list | None = None) -> list
         sets.append(f"address = {COARSE_ADDRESS_SQL}")
     if sets:
         cur.execute(f"UPDATE stg SET {', '.join(sets)}")
-    raw_cols = _columns(cur, "raw")
-    positions = sorted({f"c{int(i)}" for f, i in (mapping or {}).items()
-                        if f in CONTACT_FIELDS and f"c{int(i)}" in raw_cols})
-    if positions:
-        cur.execute(f"UPDATE raw SET {', '.join(f'{c} = NULL' for c in positions)}")
     if rejects is None:
         return None
     # at this point the list holds the lines the CSV reader could not split (their columns cannot be
     # told apart): they lose their text ('' rather than NULL: NULL asks the importer to fill the text in)
     return [(r[0], r[1], r[2], None if r[2] in CONTACT_FIELDS else r[3], r[4], "" if r[5] is not None else None)
             for r in rejects]
+
+
+def hidden_columns(cur, mapping: dict | None) -> set[int]:
+    """Positions of the file's columns ({field: column index} `mapping`) that hold a contact field,
+    when the setting is on: a rejected or returned row's text leaves them empty. Off: none."""
+    if not _enabled(cur):
+        return set()
+    return {int(i) for f, i in (mapping or {}).items() if f in CONTACT_FIELDS}
 
 
 def scrub_tables(cur) -> dict[str, int]:

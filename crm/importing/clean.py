@@ -49,7 +49,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def text_select(source: str, columns: dict[str, str]) -> str:
+def text_select(source: str, columns: dict[str, str], keep: tuple[str, ...] = ()) -> str:
     """`columns` {output name: source expression} → strip, unwrap ="…" / '… / =…, blank words → NULL.
     Trimming is the costly step, so it only runs on values that start or end with white space."""
     names = list(columns)
@@ -63,7 +63,7 @@ def text_select(source: str, columns: dict[str, str]) -> str:
     l2 = ", ".join(unwrap.format(c=_q(n)) for n in names)
     l3 = ", ".join(f"CASE WHEN {_q(n)} IN ({_NULLS_SQL}) THEN NULL ELSE {_q(n)} END AS {_q(n)}" for n in names)
     return (f"SELECT * REPLACE ({l3}) FROM (SELECT * REPLACE ({l2}) FROM (SELECT * REPLACE ({l1}) FROM "
-            f"(SELECT rn, {l0} FROM {source})))")
+            f"(SELECT rn, {''.join(k + ', ' for k in keep)}{l0} FROM {source})))")
 
 
 def date_text_expr(col: str) -> str:
@@ -82,7 +82,7 @@ def money_text_expr(col: str) -> str:
 
 
 def typed_select(text_source: str, fields: dict[str, str], formats: dict[str, list[str]] | None = None,
-                 keep_parsed: bool = False) -> str:
+                 keep_parsed: bool = False, keep: tuple[str, ...] = ()) -> str:
     """Cleaned text columns → typed columns. Money and date fields keep their text as `<name>__raw`
     so an unreadable value can be told from an empty one. With `keep_parsed`, they also keep
     `<name>__parsed`: the value as read, before any range check (a DOUBLE for money, so an amount
@@ -118,7 +118,7 @@ def typed_select(text_source: str, fields: dict[str, str], formats: dict[str, li
                 extra.append(f"{c} AS {_q(n + '__parsed')}")
         else:
             l4.append(f"{c} AS {c}")
-    sql = f"SELECT rn, {', '.join(l4)} FROM ({text_source})"
+    sql = f"SELECT rn, {''.join(k + ', ' for k in keep)}{', '.join(l4)} FROM ({text_source})"
     if l5:
         sql = f"SELECT * REPLACE ({', '.join(l5)}) FROM ({sql})"
         sql = f"SELECT * REPLACE ({', '.join(l6)}){''.join(', ' + e for e in extra)} FROM ({sql})"

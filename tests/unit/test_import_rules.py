@@ -168,3 +168,38 @@ def test_map_by_column_number_and_unknown_column_message(db, fixture):
     assert r.ok and r.orders_new == 6
     r = import_file(db, fixture("generic_custom.csv"), mapping={"customer_id": "Kundennummer"})
     assert not r.ok and r.message[0] == "refused_unknown_column" and "Kunde" in r.message[1]["columns"]
+
+
+def test_a_rejected_or_returned_rows_text_is_its_cells(db, make_file):
+    """The text kept with a rejected row (and a return line) is its cells joined by commas, an empty
+    cell as nothing — also the columns the format does not read, a quoted cell with a comma or a
+    line break, and a tab-separated file; the row number is the one a spreadsheet shows."""
+    f = make_file("log.csv", "order_id,customer,order_time,amount,note,phone\n"
+                  "A1,ann,2025-01-01 10:00:00,100.00,,13800000001\n"
+                  'A2,bob,2025-01-02 10:00:00,abc,"gift, wrapped",13800000002\n'
+                  'A3,cat,2025-01-03 10:00:00,12.00,"two\nlines",\n'
+                  "A4,dan,2025-01-04 10:00:00,-5.00,credit,13800000004\n"
+                  "A5,eve,yesterday,7.00,,13800000005\n")
+    r = import_file(db, f)
+    assert r.ok and r.orders_new == 2 and r.returns_lines == 1
+    assert db.query("SELECT line, reason, raw FROM rejects ORDER BY line") == [
+        (3, "bad_amount", "A2,bob,2025-01-02 10:00:00,abc,\"gift, wrapped\",13800000002".replace('"', "")),
+        (6, "bad_date", "A5,eve,yesterday,7.00,,13800000005")]
+    assert db.query("SELECT line, raw FROM returns") == [(5, "A4,dan,2025-01-04 10:00:00,-5.00,credit,13800000004")]
+    t = make_file("log.tsv", "order_id\tcustomer\torder_time\tamount\n"
+                  "B1\tann\t2025-01-01 10:00:00\t1.00\nB2\tbob\t2025-01-02 10:00:00\tx,y\n")
+    r = import_file(db, t)
+    assert r.ok and db.query("SELECT line, raw FROM rejects WHERE import_id = ?", [r.import_id]) == [
+        (3, "B2,bob,2025-01-02 10:00:00,x,y")]
+
+
+def test_contacts_stay_out_of_a_rejected_rows_text(db, make_file):
+    from crm import privacy
+    privacy.set_drop_contacts(db, True)
+    f = make_file("log.csv", "order_id,customer,order_time,amount,phone\n"
+                  "A1,ann,2025-01-01 10:00:00,abc,13800000001\nA2,bob,2025-01-02 10:00:00,-3,13800000002\n"
+                  "A3,cat,2025-01-03 10:00:00,3,13800000003\n")
+    r = import_file(db, f)
+    assert r.ok and r.mapping.get("phone") == "phone"
+    assert db.query("SELECT raw FROM rejects UNION ALL SELECT raw FROM returns ORDER BY 1") == [
+        ("A1,ann,2025-01-01 10:00:00,abc,",), ("A2,bob,2025-01-02 10:00:00,-3,",)]

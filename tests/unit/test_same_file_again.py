@@ -8,6 +8,7 @@ from crm import privacy, tags
 from crm.db import Database
 from crm.importing import pipeline
 from crm.importing.pipeline import import_file
+from tests.unit.test_merge_paths import NORMAL
 
 # Orders with rejects and warnings, returns, line-level orders with items, an item file, members,
 # a file without order ids (its keys come from the file's digest), GBK and an XLSX.
@@ -21,10 +22,8 @@ TABLES = {"orders": "*", "order_items": "*", "members": "*",
 
 
 def _dump(db: Database) -> dict:
-    out = {}
-    for t, cols in TABLES.items():
-        out[t] = sorted(db.query(f"SELECT {cols} FROM {t}"), key=repr)
-    return out
+    return {t: [sorted(db.query(q), key=repr) for q in NORMAL.get(t, [f"SELECT {cols} FROM {t}"])]
+            for t, cols in TABLES.items()}
 
 
 def _figures(r) -> dict:
