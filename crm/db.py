@@ -20,6 +20,8 @@ from .sql import Q
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "crm.duckdb"
 SCHEMA_VERSION = 8
+# The most an import lets DuckDB hold in memory; past it DuckDB works on disk (temp files).
+IMPORT_MEMORY_CAP = int(float(os.environ.get("CRM_IMPORT_MEMORY_GB", "3")) * 2**30)
 
 
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
@@ -210,7 +212,7 @@ class Database:
                 total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
             except (ValueError, OSError, AttributeError):
                 total = 8 * 2**30
-            want = min(want, total // 2)
+            want = min(want, total // 2, IMPORT_MEMORY_CAP)
             if want <= _parse_bytes(base):
                 yield
                 return
