@@ -79,6 +79,13 @@ def apply_spec(spec: CohortSpec) -> None:
         st.session_state[P + name] = v
 
 
+def pick(spec: CohortSpec, name: str) -> None:
+    """A button's callback: the spec goes into the widgets before the page runs again, so a click is
+    one run of the page (a st.rerun() after drawing would make it two)."""
+    apply_spec(spec)
+    st.session_state[P + "name"] = name
+
+
 def spec_from_widgets() -> CohortSpec:
     values = {name: st.session_state.get(P + name, empty) for name, empty in FIELDS.items()}
     values["item_contains"] = (values["item_contains"] or "").strip() or None
@@ -86,6 +93,13 @@ def spec_from_widgets() -> CohortSpec:
         if values[name] is not None:
             values[name] = round(values[name] / 100, 4)
     return CohortSpec.from_dict(values)
+
+
+def load(name: str) -> None:
+    try:
+        pick(cohorts.load_cohort(ui.db(), name), name)
+    except KeyedError as err:                  # deleted meanwhile (another tab), or damaged
+        st.session_state[P + "load_error"] = err.text(ui.lang())
 
 
 def presets_bar(db, f, thresholds) -> None:
@@ -98,24 +112,21 @@ def presets_bar(db, f, thresholds) -> None:
         specs = cohorts.presets(db, f.as_of, f.rules, thresholds, k=k, basis=basis)
         cols = st.columns(len(specs))
         for col, (pid, spec) in zip(cols, specs.items()):
-            if col.button(cohorts.preset_name(pid, ui.lang()), key=P + f"preset_{pid}",
-                          help=tr(f"cohorts_preset_{pid}_help"), width="stretch"):
-                apply_spec(spec)
-                st.session_state[P + "name"] = cohorts.preset_name(pid, ui.lang())
-                st.rerun()
+            name = cohorts.preset_name(pid, ui.lang())
+            col.button(name, key=P + f"preset_{pid}", help=tr(f"cohorts_preset_{pid}_help"), width="stretch",
+                       on_click=pick, args=(spec, name))
     if basis["usage_cycle_days"] is None:
         st.caption(tr("cohorts_cycle_fallback", days=f"{basis['cycle_days']:.0f}"))
     saved = cohorts.list_cohorts(db)
     if saved:
         s1, s2, s3 = st.columns([3, 1, 1])
         name = s1.selectbox(tr("cohortpage_saved"), [c["name"] for c in saved], key=P + "saved_pick")
-        if s2.button(tr("cohortpage_load"), key=P + "load", width="stretch"):
-            apply_spec(cohorts.load_cohort(db, name))
-            st.session_state[P + "name"] = name
-            st.rerun()
+        s2.button(tr("cohortpage_load"), key=P + "load", width="stretch", on_click=load, args=(name,))
         if s3.button(tr("cohortpage_delete"), key=P + "delete", width="stretch"):
             cohorts.delete_cohort(db, name)
             st.rerun()
+    if P + "load_error" in st.session_state:
+        st.warning(st.session_state.pop(P + "load_error"))
 
 
 def filters_form(db, lang) -> None:
@@ -157,10 +168,7 @@ def filters_form(db, lang) -> None:
                           key=P + "p_alive_max", help=tr("cohortpage_p_alive_help"))
         c[1].number_input(tr("cohortpage_predicted_spend_min"), min_value=0.0, step=50.0, value=None,
                           key=P + "predicted_spend_min", help=tr("cohortpage_p_alive_help"))
-        if st.button(tr("cohortpage_clear"), key=P + "clear"):
-            apply_spec(CohortSpec())
-            st.session_state[P + "name"] = ""
-            st.rerun()
+        st.button(tr("cohortpage_clear"), key=P + "clear", on_click=pick, args=(CohortSpec(), ""))
 
 
 def summary_section(e: dict, spec: CohortSpec, gone: dict, lang: str) -> None:

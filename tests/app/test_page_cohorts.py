@@ -102,6 +102,15 @@ def test_save_and_load_cohort(monkeypatch, tmp_path, sample_db):
     no_errors(at)
     assert at.number_input(key="cohort_purchases_min").value == 3
     assert {m.label: m.value for m in at.metric}["人群人数"] == n
+    # deleted meanwhile (in another tab): loading it says so and changes nothing
+    at.number_input(key="cohort_purchases_min").set_value(2).run()
+    from crm import cohorts
+    db = Database(path)
+    cohorts.delete_cohort(db, "三次以上")
+    db.close()
+    at.button(key="cohort_load").click().run()
+    no_errors(at)
+    assert at.warning and at.number_input(key="cohort_purchases_min").value == 2
 
 
 def test_members_page_tags_and_detail(monkeypatch, tmp_path, sample_db):
