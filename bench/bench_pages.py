@@ -7,7 +7,10 @@
     python bench/bench_pages.py --db /tmp/copy.duckdb --pages counts --queries   # + every query's time
 
 For every page: the median of `--runs` runs (after one warm-up) of everything the page computes
-with the default filters, and with a 90-day date range and a level filter. Prints wall time and
+with the default filters, with a 90-day date range and a level filter, and with a province filter
+(the province with most orders: the filter that reads the orders themselves). "cohort": evaluating
+the cohort page's dormant and quiet-VIP presets (the figures, mixes, sample and order values a
+preset click computes). Prints wall time and
 CPU time of this process (`time.process_time`: all DuckDB threads; with other processes on the
 machine the wall time varies, the CPU time much less), and the load average before and after.
 """
@@ -109,7 +112,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--db", nargs="+", help="database file(s) to time instead of bench/out/bench_<n>.duckdb")
-    ap.add_argument("--pages", nargs="+", default=["home", *PAGES])
+    ap.add_argument("--pages", nargs="+", default=["home", *PAGES, "cohort"])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--queries", action="store_true", help="also print each query's time (one run per page)")
     args = ap.parse_args()
@@ -125,9 +128,18 @@ def main() -> None:
         orders = db.scalar("SELECT count(*) FROM orders")
         f = Filters(as_of=as_of, rules=load_rules(db), data_last_day=as_of)
         narrow = f.with_(start=as_of - dt.timedelta(days=89), levels=(1, 2, 3, 4))
+        top = db.scalar("SELECT province FROM orders WHERE province IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+        place = f.with_(provinces=(top,))
         row = {}
         if "home" in args.pages:
-            row["home"] = (timed(lambda: home(db, as_of), args.runs), None)
+            row["home"] = (timed(lambda: home(db, as_of), args.runs), None, None)
+        if "cohort" in args.pages:
+            from crm import cohorts
+            from crm.segments import load_thresholds
+            th = load_thresholds(db)
+            specs = cohorts.presets(db, as_of, f.rules, th)
+            row["cohort"] = tuple(timed(lambda sp=specs[k]: cohorts.evaluate(db, sp, as_of, f.rules, th, values=True),
+                                        args.runs) for k in ("dormant", "vip_quiet")) + (None,)
         for page in PAGES:
             if page not in args.pages:
                 continue
@@ -136,10 +148,11 @@ def main() -> None:
             except ImportError:
                 continue
             row[page] = (timed(lambda: mod.compute(db, f), args.runs),
-                         timed(lambda: mod.compute(db, narrow), args.runs))
+                         timed(lambda: mod.compute(db, narrow), args.runs),
+                         timed(lambda: mod.compute(db, place), args.runs))
             print(f"  {path.name} {page}: {row[page]}", file=sys.stderr)
             if args.queries:
-                for label, flt in (("all", f), ("90 days + levels 1–4", narrow)):
+                for label, flt in (("all", f), ("90 days + levels 1–4", narrow), (f"province {top}", place)):
                     print(f"  {page}, {label}: wall ms / CPU ms / query", file=sys.stderr)
                     for wall, cpu, sql in query_times(db, lambda: mod.compute(db, flt)):
                         print(f"    {wall:7.1f} {cpu:7.1f}  {sql[:110]}", file=sys.stderr)
@@ -147,7 +160,8 @@ def main() -> None:
         db.close()
     print(f"load average after: {_load()}", file=sys.stderr)
     pages = list(next(iter(results.values())))
-    print("| page | " + " | ".join(f"{k}: all / 90 days + levels 1–4 (wall, CPU)" for k in results) + " |")
+    print("| page | " + " | ".join(f"{k}: all / 90 days + levels 1–4 / one province (wall, CPU)"
+                                   for k in results) + " |")
     print("|---|" + "---:|" * len(results))
 
     def cell(t):
@@ -155,9 +169,10 @@ def main() -> None:
     for p in pages:
         cells = []
         for k in results:
-            a, b = results[k].get(p, (None, None))
-            cells.append("—" if a is None else cell(a) + (f" / {cell(b)}" if b is not None else ""))
-        print(f"| {p} | " + " | ".join(cells) + " |")
+            got = [t for t in results[k].get(p, ()) if t is not None]
+            cells.append(" / ".join(cell(t) for t in got) or "—")
+        label = "cohort (dormant / quiet VIP preset)" if p == "cohort" else p
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def model_section(res: dict, s, unit: str, lang: str) -> None:
         ui.chart(charts.value_histogram(s["predicted_12m_spend"], lang), key=P + "hist", selectable=False)
         st.caption(tr("predict_value_caption"))
     st.subheader(tr("predict_top_title"))
-    top = s.sort_values("predicted_12m_spend", ascending=False).head(50)
+    top = s.nlargest(50, "predicted_12m_spend")      # not a sort of every buyer: 2 s → 0.1 s at 5M buyers
     table = pd.DataFrame({
         tr("cohorts_col_name"): top["customer_id"], tr("predict_frequency"): top["frequency"],
         tr("predict_p_alive"): [i18n.fmt_pct(v, lang) for v in top["p_alive"]],
