@@ -323,10 +323,15 @@ class Database:
     def data_version(self) -> str:
         """Changes on every write; unique per database (its file and its random id), so two databases
         with the same number of imports and edits never share a cached result."""
+        return f"{self.path}:{self.content_version()}"
+
+    def content_version(self) -> str:
+        """The data version without the file's path: the same for a copy of the database (for what
+        is kept inside the database itself, such as fitted models)."""
         rows = self.query("SELECT coalesce(max(import_id), 0), count(*), "
                           "(SELECT value FROM meta WHERE key = 'edits'), "
                           "(SELECT value FROM meta WHERE key = 'db_id') FROM imports")
-        return f"{self.path}:{rows[0][3] or ''}:{rows[0][0]}:{rows[0][1]}:{rows[0][2] or 0}"
+        return f"{rows[0][3] or ''}:{rows[0][0]}:{rows[0][1]}:{rows[0][2] or 0}"
 
     def bump_version(self, cur=None) -> None:
         """Record an edit that is not an import (tags, deletions) so caches keyed on

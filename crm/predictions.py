@@ -18,8 +18,9 @@ excluded).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -231,8 +232,7 @@ def predict(db: Database, as_of: dt.date, unit: str = "week", horizon: float | N
     if out["repeat_customers"] < MIN_REPEAT:
         out["problem"] = "predict_problem_few_repeat"
         return out
-    bg = fit_bgnbd(s["frequency"], s["recency"], s["T"])
-    gg = fit_gamma_gamma(s["frequency"], s["monetary_value"])
+    bg, gg = _fits(db, s, as_of, unit)
     out["bgnbd"], out["gamma_gamma"] = bg, gg
     if not bg.converged:
         out["problem"] = "predict_problem_no_convergence"
@@ -253,6 +253,29 @@ def predict(db: Database, as_of: dt.date, unit: str = "week", horizon: float | N
         s["predicted_12m_spend"] = s["expected_365d"].to_numpy() * value
     out["gamma_gamma_ok"] = gg.converged
     return out
+
+
+def _fits(db: Database, s: pd.DataFrame, as_of: dt.date, unit: str) -> tuple[Fit, Fit]:
+    """Both models fitted on these buyers — or, when they were fitted before on the same data (any
+    copy of this database), the same date and unit, the fits kept in the database then (settings
+    `model_fit_<unit>`): the parameters as they were, so every score is the same, without fitting
+    again (1M orders: 1.6 s; 10M: ~25 s)."""
+    key = f"{db.content_version()}|{as_of.isoformat()}|{unit}|{len(s)}"
+    try:
+        kept = json.loads(db.get_setting(f"model_fit_{unit}") or "{}")
+        if kept.get("key") == key:
+            return Fit(**kept["bgnbd"]), Fit(**kept["gamma_gamma"])
+    except (ValueError, TypeError, KeyError):
+        pass                                   # damaged: fitted again below
+    bg = fit_bgnbd(s["frequency"], s["recency"], s["T"])
+    gg = fit_gamma_gamma(s["frequency"], s["monetary_value"])
+    plain = lambda f: {**asdict(f), "params": {k: float(v) for k, v in f.params.items()},  # noqa: E731
+                       "ll": float(f.ll), "converged": bool(f.converged), "customers": int(f.customers)}
+    try:
+        db.set_setting(f"model_fit_{unit}", json.dumps({"key": key, "bgnbd": plain(bg), "gamma_gamma": plain(gg)}))
+    except Exception:  # noqa: BLE001 — a database opened read-only or busy: the fit is still good
+        pass
+    return bg, gg
 
 
 def _discounted_spend(params, x, tx, TT, value, k: int, monthly_discount: float) -> np.ndarray:

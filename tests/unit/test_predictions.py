@@ -203,3 +203,37 @@ def test_expected_next_purchase(cdnow):
     np.testing.assert_allclose(got, 1.0, rtol=1e-6)
     assert (P.expected_purchases(res["bgnbd"].params, 156, s["frequency"][~ok], s["recency"][~ok],
                                  s["T"][~ok]) < 1).all()
+
+
+def test_a_fit_is_kept_in_the_database_and_reused(tmp_path, monkeypatch):
+    """Fitted once per data, date and unit: the next prediction (another process, a copy of the
+    database) reads the parameters back — every score the same — and fits again when the data change."""
+    from crm.db import Database
+    path = tmp_path / "p.duckdb"
+    db = Database(path)
+    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
+    first = P.predict(db, CALIBRATION, "week")
+    assert first["ok"]
+    db.close()
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(path.read_bytes())
+    db = Database(copy)
+    calls = []
+    real = P.fit_bgnbd
+    monkeypatch.setattr(P, "fit_bgnbd", lambda *a: calls.append(1) or real(*a))
+    again = P.predict(db, CALIBRATION, "week")
+    assert calls == []
+    assert again["bgnbd"] == first["bgnbd"] and again["gamma_gamma"] == first["gamma_gamma"]
+    pd.testing.assert_frame_equal(again["summary"], first["summary"])
+    P.predict(db, CALIBRATION, "day")                             # another unit: fitted
+    P.predict(db, CALIBRATION - dt.timedelta(days=30), "week")    # another date: fitted
+    assert len(calls) == 2
+    P.predict(db, CALIBRATION, "week")                            # one kept fit per unit: the last
+    P.predict(db, CALIBRATION, "week")
+    assert len(calls) == 3
+    assert import_file(db, FIXTURES / "generic_cdnow.csv").ok     # new data: fitted again
+    P.predict(db, CALIBRATION, "week")
+    assert len(calls) == 4
+    db.set_setting("model_fit_week", "{damaged")                  # a damaged entry: fitted again
+    assert P.predict(db, CALIBRATION, "week")["ok"] and len(calls) == 5
+    db.close()
