@@ -48,7 +48,10 @@ def summary(db: Database, as_of: dt.date, unit: str = "week") -> pd.DataFrame:
     """One row per buyer up to the as-of date: cust_no, customer_id, frequency, recency, T,
     monetary_value (NaN when frequency is 0)."""
     k = UNITS[unit]
-    return db.frame(SUMMARY_SQL, [as_of, as_of, k, k])
+    # DuckDB's own DataFrame conversion (every column here is an integer, a float or text, so nothing
+    # is lost): 0.3 s instead of 0.75 s for 510,181 buyers through Python tuples
+    s = db.query_df(SUMMARY_SQL, [as_of, as_of, k, k])
+    return s.astype({"cust_no": "int64", "frequency": "int64"})
 
 
 # -- BG/NBD --------------------------------------------------------------------------------------------
