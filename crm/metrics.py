@@ -169,7 +169,7 @@ def buyers_by_level(f: Filters) -> Q:
         return Q("SELECT level_code, purchases, spend FROM ({b}) b{where}", levels=list(f.levels)).fill(
             b=buyer_facts(f.with_(levels=()), ("purchases", "spend", LEVEL), dates=True), where=where)
     return Q("SELECT lv.level_code, b.purchases, b.spend FROM ({b}) b JOIN ({lv}) lv ON lv.cust_no = b.cust_no").fill(
-        b=buyer_facts(f, ("purchases", "spend"), dates=True), lv=f.buyer_levels() if f.facts else f.customer_levels())
+        b=buyer_facts(f, ("purchases", "spend"), dates=True), lv=f.buyer_levels())
 
 
 def buyer_totals(f: Filters, measures=("buyers", "buyer_gmv", "buyer_purchases", "repeat_buyers"), *,

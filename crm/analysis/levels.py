@@ -226,7 +226,7 @@ def level_mix(db: Database, f: Filters) -> pd.DataFrame:
         sql = Q(MIX_FACTS_SQL, range_start=f.start).fill(
             p=f.purchases("o.cust_no, o.ordered_at, o.prev_at"), lvb=f.buyer_levels(), period_start=start)
     else:
-        sql = Q(MIX_SQL).fill(p=f.purchases("o.cust_no, o.ordered_at"), lv=f.customer_levels())
+        sql = Q(MIX_SQL).fill(p=f.purchases("o.cust_no, o.ordered_at"), lv=f.buyer_levels())
     df = db.query_df(sql)
     if df.empty:
         return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "level_code": pd.Series(dtype="int64"),
