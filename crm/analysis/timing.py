@@ -558,29 +558,31 @@ def usage_cycle(db: Database, f: Filters) -> dict:
 
 
 # -- everything the page needs ---------------------------------------------------------------------
-def compute(db: Database, f: Filters, grain: str = "month") -> dict:
-    """All the figures of the time page in one call. `empty` is True when nothing is in scope."""
+PARTS = ("core", "when", "back")   # the page's headline; its "when they buy" tab; its "coming back" tab
+
+
+def compute(db: Database, f: Filters, grain: str = "month", parts: tuple[str, ...] = PARTS) -> dict:
+    """The figures of the time page. `empty` is True when nothing is in scope. `parts` (the page asks
+    only for what its open tab shows): core = monthly (new vs returning) and usage_cycle; when =
+    trend (by `grain`), festivals, weekday_hour, has_time; back = days_since_last and retention."""
     grain = _check_grain(grain)
-    month_trend = trend(db, f, "month")
-    if month_trend.empty:
-        return {"empty": True, "grain": grain}
-    period_trend = month_trend if grain == "month" else trend(db, f, grain)
-    first, last = period_trend["period"].iloc[0], period_trend["period_end"].iloc[-1]
-    wh = weekday_hour(db, f)
-    # a purchase after 00:59 proves the file has times of day; else ask (00:30 counts too)
-    has_time = bool((wh["purchases"] > 0)[wh["hour"] > 0].any()) or has_time_of_day(db, f)
-    return {
-        "empty": False,
-        "grain": grain,
-        "trend": period_trend,
-        "festivals": festivals(first, last),
-        "monthly": monthly(db, f, month_trend),
-        "weekday_hour": wh,
-        "has_time": has_time,
-        "days_since_last": days_since_last(db, f),
-        "retention": retention(db, f),
-        "usage_cycle": usage_cycle(db, f),
-    }
+    out: dict = {"empty": False, "grain": grain}
+    if "core" in parts or "when" in parts:
+        month_trend = trend(db, f, "month")
+        if month_trend.empty:
+            return {"empty": True, "grain": grain}
+    if "core" in parts:
+        out |= {"monthly": monthly(db, f, month_trend), "usage_cycle": usage_cycle(db, f)}
+    if "when" in parts:
+        period_trend = month_trend if grain == "month" else trend(db, f, grain)
+        first, last = period_trend["period"].iloc[0], period_trend["period_end"].iloc[-1]
+        wh = weekday_hour(db, f)
+        # a purchase after 00:59 proves the file has times of day; else ask (00:30 counts too)
+        has_time = bool((wh["purchases"] > 0)[wh["hour"] > 0].any()) or has_time_of_day(db, f)
+        out |= {"trend": period_trend, "festivals": festivals(first, last), "weekday_hour": wh, "has_time": has_time}
+    if "back" in parts:
+        out |= {"days_since_last": days_since_last(db, f), "retention": retention(db, f)}
+    return out
 
 
 
