@@ -211,17 +211,22 @@ def page() -> None:
     if not ui.require_data():
         return
     f = ui.filters()
-    res = cached_compute(db.data_version(), f)
-    source_caption(res, lang)
-    totals = res["totals"]
-    if not totals["purchases"]:
-        st.info(tr("empty_no_purchases"))
-    elif totals["no_buyer_purchases"] == totals["purchases"]:
-        st.info(tr("empty_no_buyer_key"))
-    else:
-        overview_section(res, lang)
-    st.divider()
-    what_if_section(db, f, lang)
+    # the what-if is a tool of its own: its tab (and its query over every customer) only when opened
+    overview, what_if = ui.lazy_tabs([tr("levels_table_title"), tr("levels_whatif_title")], key="levels_tab")
+    with overview:
+        if overview.open:
+            res = cached_compute(db.data_version(), f)
+            source_caption(res, lang)
+            totals = res["totals"]
+            if not totals["purchases"]:
+                st.info(tr("empty_no_purchases"))
+            elif totals["no_buyer_purchases"] == totals["purchases"]:
+                st.info(tr("empty_no_buyer_key"))
+            else:
+                overview_section(res, lang)
+    with what_if:
+        if what_if.open:
+            what_if_section(db, f, lang)
 
 
 page()
