@@ -191,10 +191,10 @@ def overview_section(e: dict, lang: str) -> None:
     if e["empty"]:
         return
     c1, c2 = st.columns(2)
-    with c1:
-        ui.chart(cohort_charts.level_mix(e["level_mix"], lang), key=P + "level_chart")
+    with c1:   # nothing to pick here (the cohort is already open): plain charts
+        ui.chart(cohort_charts.level_mix(e["level_mix"], lang), key=P + "level_chart", selectable=False)
     with c2:
-        ui.chart(cohort_charts.stage_mix(e["stage_mix"], lang), key=P + "stage_chart")
+        ui.chart(cohort_charts.stage_mix(e["stage_mix"], lang), key=P + "stage_chart", selectable=False)
     st.caption(tr("cohortpage_sample_caption"))
     sample = e["sample"].copy()
     if not sample.empty:
