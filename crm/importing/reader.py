@@ -327,22 +327,30 @@ def _second_half(src: Path, start: int, size: int, dst: Path, encoding: str):
         return None
 
 
-def _append_second_half(child, part: transcode.Part, path: Path, fout, digest) -> None:
-    """Wait for the child's half, then add it (and what it found) after the first half."""
-    out, err = child.communicate()
-    if child.returncode != 0:
-        raise OSError(f"decoder process failed: {err.decode(errors='replace').strip()[-300:]}")
-    second = transcode.Part(**json.loads(out))
+def _append_second_half(child, part: transcode.Part, path: Path, fin, fout, digest, encoding: str) -> None:
+    """Wait for the child's half, then add it (and what it found) after the first half. A child that
+    failed (killed, out of memory) leaves the second half to this process: slower, the same result."""
+    out, _ = child.communicate()
+    try:
+        second = transcode.Part(**json.loads(out)) if child.returncode == 0 else None
+    except (ValueError, TypeError):
+        second = None
+    if second is None:
+        try:
+            second = transcode.transcode(fin, fout, None, encoding, MAX_LINE_BYTES, first=False, digest=digest)
+        except transcode.LineTooLong as e:
+            raise transcode.LineTooLong(part.lines + e.line) from None
+    elif second.too_long_at is None:
+        with open(path, "rb") as f:
+            while block := f.read(CHUNK):
+                digest.update(block)
+                fout.write(block)
     if second.too_long_at is not None:
         raise transcode.LineTooLong(part.lines + second.too_long_at)
     part.bad_lines += [part.lines + n for n in second.bad_lines]
     part.simple = part.simple and second.simple
     part.lines += second.lines
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            digest.update(block)
-            fout.write(block)
-    path.unlink()
+    path.unlink(missing_ok=True)
 
 
 def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
@@ -391,7 +399,7 @@ def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
                                            cr_only=cr_only, digest=digest, progress=advanced)
                 bad_lines, simple = part.bad_lines, part.simple
                 if child:
-                    _append_second_half(child, part, dst.with_suffix(".part2"), fout, digest)
+                    _append_second_half(child, part, dst.with_suffix(".part2"), fin, fout, digest, encoding)
                     bad_lines, simple = part.bad_lines, part.simple
             except transcode.LineTooLong as e:
                 raise Refused("refused_line_too_long", line=e.line, limit=_fmt_bytes(MAX_LINE_BYTES))

@@ -96,3 +96,16 @@ def test_an_import_split_in_two_is_the_same_import(monkeypatch, tmp_path, db):
                 == other.query("SELECT * EXCLUDE (started_at, finished_at) FROM imports"))
     finally:
         other.close()
+
+
+def test_a_failed_child_leaves_the_second_half_to_the_importer(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+    src = _gbk_file(tmp_path / "orders.csv", 3000, damaged=(7, 2990))
+    one = _both(monkeypatch, src, tmp_path)["one"]
+    monkeypatch.setattr(reader, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(reader, "_cores", lambda: 2)
+    monkeypatch.setattr(reader, "_second_half", lambda *a: subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.exit(3)"], stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    dec = reader.decode_to_utf8(src, tmp_path / "out.csv")
+    assert ((tmp_path / "out.csv").read_bytes(), dec.file_hash, dec.simple_lines, dec.encoding, dec.warnings) == one[:5]
