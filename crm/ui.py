@@ -181,6 +181,13 @@ def lazy_tabs(labels: list[str], key: str) -> list:
     return st.tabs(labels, key=key, on_change="rerun")
 
 
+def tab_shown(labels: list[str], key: str) -> str:
+    """The label of the tab `lazy_tabs(labels, key)` will show open (the one last opened, else the
+    first): for a page that computes only what that tab needs, before drawing the tabs."""
+    shown = st.session_state.get(key)
+    return shown if shown in labels else labels[0]
+
+
 def chart(fig, key: str, selectable: bool = True) -> list:
     """Draw a Plotly figure. Clicking a bar, point or cell returns the clicked points' `customdata`
     (put a segment id there), so opening the cohort of those members is a one-line addition."""

@@ -117,7 +117,7 @@ def page() -> None:
                           format_func=lambda m: charts.metric_name(m, lang))
     labels = [tr("timing_tab_when"), tr("timing_tab_return"), tr("timing_tables")]
     # only what the open tab shows is computed (a province filter on 10M orders: ~0.8 s instead of 1.6 s)
-    showing_when = st.session_state.get("timing_tab", labels[0]) not in labels[1:]
+    showing_when = ui.tab_shown(labels, "timing_tab") == labels[0]
     c = cached_compute(db.data_version(), f, grain, ("core", "when") if showing_when else ("core",))
     if c["empty"]:
         st.info(tr("empty_no_purchases"))

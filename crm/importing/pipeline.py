@@ -968,8 +968,10 @@ def _register_customers(cur, table: str, import_id: int) -> None:
               EXCEPT SELECT customer_id FROM customers)""", [import_id])
 
 
-_ORDER_COLUMNS = ("order_id, platform, shop, customer_id, ordered_at, paid_at, status_raw, status, amount, refund, "
-                  "quantity, item_title, receiver, phone, address, province, city, is_paid, is_purchase, spend, cust_no")
+# The orders columns an import writes: those copied from the file's rows, then platform, spend, cust_no.
+_COPIED = ("order_id", "shop", "customer_id", "ordered_at", "paid_at", "status_raw", "status", "amount", "refund",
+           "quantity", "item_title", "receiver", "phone", "address", "province", "city", "is_paid", "is_purchase")
+_ORDER_COLUMNS = ", ".join(_COPIED + ("platform", "spend", "cust_no"))
 _SPEND = "CASE WHEN {p}is_purchase THEN {p}amount - {p}refund ELSE 0 END::DECIMAL(18,2)"
 
 
@@ -1040,10 +1042,9 @@ def _add_orders(cur, result: ImportResult, import_id: int) -> None:
     result.orders_new = cur.execute("SELECT count(*) FROM new_orders").fetchone()[0]
     if not result.orders_new:
         return
-    cols = _ORDER_COLUMNS.replace(", spend, cust_no", "")
     cur.execute(f"""INSERT INTO orders (order_key, {_ORDER_COLUMNS}, first_import_id, last_import_id)
-                    SELECT n.order_key, {', '.join('n.' + c.strip() for c in cols.split(',')).replace('n.platform', '?')},
-                           {_SPEND.format(p="n.")}, c.cust_no, ?, ?
+                    SELECT n.order_key, {', '.join('n.' + c for c in _COPIED)}, ?, {_SPEND.format(p="n.")},
+                           c.cust_no, ?, ?
                     FROM new_orders n LEFT JOIN customers c ON c.customer_id = n.customer_id""",
                 [result.platform, import_id, import_id])
     _orders_changed(cur, """SELECT DISTINCT c.cust_no FROM new_orders n JOIN customers c USING (customer_id)""")

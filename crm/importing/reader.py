@@ -397,10 +397,9 @@ def decode_to_utf8(src: Path, dst: Path, progress: Progress = None) -> Decoded:
             try:
                 part = transcode.transcode(fin, fout, cut if child else None, encoding, MAX_LINE_BYTES,
                                            cr_only=cr_only, digest=digest, progress=advanced)
-                bad_lines, simple = part.bad_lines, part.simple
                 if child:
                     _append_second_half(child, part, dst.with_suffix(".part2"), fin, fout, digest, encoding)
-                    bad_lines, simple = part.bad_lines, part.simple
+                bad_lines, simple = part.bad_lines, part.simple
             except transcode.LineTooLong as e:
                 raise Refused("refused_line_too_long", line=e.line, limit=_fmt_bytes(MAX_LINE_BYTES))
             finally:
