@@ -45,3 +45,4 @@ def sidebar_status():
 
 sidebar_status()
 nav.run()
+ui.warm_up()  # the other pages' modules, in the background (once per server process)

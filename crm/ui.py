@@ -5,7 +5,9 @@ This is the only engine module that imports Streamlit (README, "Project layout")
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
+import threading
 import traceback
 
 import duckdb
@@ -394,6 +396,48 @@ def require_data() -> bool:
         return True
     st.info(tr("empty_no_data"))
     return False
+
+
+# -- warming the server for the pages not opened yet ------------------------------------------------
+# What a page's first visit in a fresh server process would otherwise pay for before drawing
+# anything: the engine and chart modules of the other pages, SciPy's special functions, optimiser
+# and distributions (predictions, campaign results: ~1 s on a 2-core laptop) and Plotly's classes of
+# each kind of trace the charts draw (built on first use).
+WARM_MODULES = ("crm.analysis.amount", "crm.analysis.counts", "crm.analysis.levels", "crm.analysis.lifecycle",
+                "crm.analysis.timing", "crm.charts.amount", "crm.charts.campaigns", "crm.charts.cohorts",
+                "crm.charts.counts", "crm.charts.coupons", "crm.charts.home", "crm.charts.levels",
+                "crm.charts.lifecycle", "crm.charts.predictions", "crm.charts.timing", "crm.campaigns",
+                "crm.cohorts", "crm.coupons", "crm.exports", "crm.predictions", "crm.recommend", "crm.tags",
+                "scipy.special", "scipy.optimize", "scipy.stats")
+_warming = threading.Lock()
+_warm_started = False
+
+
+def warm_up() -> None:
+    """Called by app.py once the page is drawn: the first time in this server process, a background
+    thread imports `WARM_MODULES` and builds one figure of each trace kind, so the first visit of
+    another page does not wait for that (a page that needs a module meanwhile waits for that one
+    import only, never for the whole list)."""
+    global _warm_started
+    with _warming:
+        if _warm_started:
+            return
+        _warm_started = True
+    threading.Thread(target=_warm, name="crm-warm-up", daemon=True).start()
+
+
+def _warm() -> None:
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 — only a head start: the page imports it again and says what is wrong
+            pass
+    try:
+        import plotly.graph_objects as go
+        for trace in (go.Bar, go.Scatter, go.Heatmap):
+            go.Figure(trace(x=[1], y=[1])).to_json()
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def contact_list_buttons(cols, name: str, lang: str, key: str) -> None:
