@@ -27,8 +27,9 @@ PERCENT = ("p_alive_max",)   # shown in %, kept as a probability
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_evaluate(data_version: str, spec: CohortSpec, as_of: dt.date, rules, thresholds) -> dict:
-    # the figures and the members' order values (for the coupon sizing) in one pass
-    return cohorts.evaluate(ui.db(), spec, as_of, rules, thresholds, values=True)
+    # the figures only: the members' order values wait for the coupon sizing (a cohort change is
+    # then one lighter query; 10M orders: ~0.1 s less)
+    return cohorts.evaluate(ui.db(), spec, as_of, rules, thresholds)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -55,7 +56,8 @@ def cached_basis(data_version: str, as_of: dt.date, rules) -> dict:
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_values(data_version: str, spec: CohortSpec, as_of: dt.date, rules, thresholds) -> dict:
     e = cached_evaluate(data_version, spec, as_of, rules, thresholds)
-    return coupons.stats_from_counts(e["order_values"], e["members"], e["members"], as_of)
+    counted = cohorts.order_value_counts(ui.db(), spec, as_of, rules, thresholds)
+    return coupons.stats_from_counts(counted, e["members"], e["members"], as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -38,13 +38,15 @@ from ..errors import KeyedError
 from .conditions import CONDITIONS, CONTACTED_SQL, OPTED_OUT_SQL, describe, where
 from .lists import (CONTACT_COLUMNS, DEFAULT_COLUMNS, LIST_COLUMNS, mask_address, mask_name, mask_phone,
                     member_list)
-from .query import COHORT_COLUMNS, base_sql, cohort_sql, complete_history, evaluate, members_sql, prepare, report
+from .query import (COHORT_COLUMNS, base_sql, cohort_sql, complete_history, evaluate, members_sql,
+                    order_value_counts, prepare, report)
 from .saved import (NAME_MAX, PRESETS, delete_cohort, list_cohorts, load_cohort, preset_basis, preset_name, presets,
                     save_cohort)
 from .spec import SCORE_FIELDS, CohortSpec
 
 __all__ = ["CONDITIONS", "CONTACTED_SQL", "OPTED_OUT_SQL", "describe", "where", "CONTACT_COLUMNS", "DEFAULT_COLUMNS",
            "LIST_COLUMNS", "mask_address", "mask_name", "mask_phone", "member_list", "COHORT_COLUMNS", "base_sql",
-           "cohort_sql", "complete_history", "evaluate", "members_sql", "prepare", "report", "NAME_MAX", "PRESETS",
+           "cohort_sql", "complete_history", "evaluate", "order_value_counts", "members_sql", "prepare", "report",
+           "NAME_MAX", "PRESETS",
            "delete_cohort", "list_cohorts", "load_cohort", "preset_basis", "preset_name", "presets", "save_cohort",
            "SCORE_FIELDS", "CohortSpec", "KeyedError"]

@@ -128,6 +128,35 @@ SELECT 1, NULL, NULL, NULL, count(*), v, NULL, NULL
 FROM (SELECT (unnest(spends) * 100)::BIGINT AS v FROM c WHERE inside) GROUP BY v"""
 
 
+VALUES_ONLY_SQL = """{base},
+c AS {materialized} (SELECT spends, ({where}) AS inside FROM base)
+SELECT v, count(*) AS n FROM (SELECT (unnest(spends) * 100)::BIGINT AS v FROM c WHERE inside) GROUP BY v"""
+
+
+def _evaluate_base(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules,
+                   thresholds: LifecycleThresholds, values: bool) -> tuple[Q, bool, str]:
+    """(the base population's SQL, fast path?, how `c` is kept) for `evaluate` and `order_value_counts`."""
+    prepare(db, spec, as_of)
+    fast = complete_history(db, as_of)
+    # see EVALUATE_SQL: scan customer_stats per part rather than materialise — unless a condition is
+    # a sub-query over orders or tags, which would then run once per part
+    inline = fast and not (spec.item_contains or spec.tags_any or spec.tags_none)
+    base = base_sql(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), spends=values,
+                    ids=False, inline=inline)
+    return base, fast, "NOT MATERIALIZED" if inline else "MATERIALIZED"
+
+
+def order_value_counts(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,
+                       thresholds: LifecycleThresholds | None = None) -> list[tuple[int, int]]:
+    """The members' purchases up to the as-of date counted by order value in cents, [(cents,
+    purchases)]: what `evaluate(…, values=True)` adds as `order_values`, on its own — for a page
+    that sizes coupons only when asked (a cohort change then costs the figures alone)."""
+    rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
+    base, fast, materialized = _evaluate_base(db, spec, as_of, rules, thresholds, values=True)
+    sql = Q(VALUES_ONLY_SQL).fill(base=base, where=where(spec, as_of, fast), materialized=materialized)
+    return [(int(v), int(n)) for v, n in db.query(sql)]
+
+
 def evaluate(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules | None = None,
              thresholds: LifecycleThresholds | None = None, sample: int = 20, values: bool = False) -> dict:
     """The cohort in numbers: members, gmv (Decimal, their spend up to the as-of date), purchases,
@@ -138,16 +167,10 @@ def evaluate(db: Database, spec: CohortSpec, as_of: dt.date, rules: LevelRules |
     value in cents, [(cents, purchases)], from the same pass (`crm.coupons.stats_from_counts` sizes
     coupons from it, exactly as `coupons.order_values` would with `members_sql`)."""
     rules, thresholds = rules or LevelRules(), thresholds or LifecycleThresholds()
-    prepare(db, spec, as_of)
-    fast = complete_history(db, as_of)
-    # see EVALUATE_SQL: scan customer_stats per part rather than materialise — unless a condition is
-    # a sub-query over orders or tags, which would then run once per part
-    inline = fast and not (spec.item_contains or spec.tags_any or spec.tags_none)
-    base = base_sql(as_of, rules, thresholds, fast=fast, province=bool(spec.provinces), spends=values,
-                    ids=False, inline=inline)
+    base, fast, materialized = _evaluate_base(db, spec, as_of, rules, thresholds, values)
     sql = Q(EVALUATE_SQL, sample=max(int(sample), 0)).fill(
         base=base, where=where(spec, as_of, fast), spends=", spends" if values else "",
-        values=EVALUATE_VALUES_SQL if values else "", materialized="NOT MATERIALIZED" if inline else "MATERIALIZED")
+        values=EVALUATE_VALUES_SQL if values else "", materialized=materialized)
     rows = db.query(sql)
     members, gmv, purchases, buyers = 0, Decimal("0.00"), 0, 0
     by_level = {code: [0, Decimal("0.00")] for code in LEVEL_CODES}

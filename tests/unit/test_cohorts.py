@@ -457,9 +457,10 @@ def _same_stats(a: dict, b: dict) -> None:
 
 
 def test_evaluate_counts_the_coupon_order_values_in_the_same_pass(tmp_path):
-    """evaluate(values=True) gives the members' purchases counted by order value; sized from them,
-    the coupon figures equal coupons.order_values over members_sql — on the import's per-customer
-    tables (as-of = latest order) and on a fresh aggregation (an earlier as-of date)."""
+    """evaluate(values=True) gives the members' purchases counted by order value, and
+    order_value_counts the same counts on their own; sized from them, the coupon figures equal
+    coupons.order_values over members_sql — on the import's per-customer tables (as-of = latest
+    order) and on a fresh aggregation (an earlier as-of date)."""
     import datetime as _dt
 
     from crm import coupons
@@ -471,7 +472,7 @@ def test_evaluate_counts_the_coupon_order_values_in_the_same_pass(tmp_path):
     province = d.scalar("SELECT province FROM orders WHERE province IS NOT NULL LIMIT 1")
     specs = [C.CohortSpec(), C.CohortSpec(days_min=180), C.CohortSpec(stages=("silent", "sleeping"), purchases_min=2),
              C.CohortSpec(provinces=(province,), spend_min=100), C.CohortSpec(levels=(1, 2), aov_max=80),
-             C.CohortSpec(days_min=100000)]
+             C.CohortSpec(days_min=100000), C.CohortSpec(item_contains="洗发", purchases_min=2)]
     for as_of in (last, last - _dt.timedelta(days=120)):
         for spec in specs:
             e = C.evaluate(d, spec, as_of, values=True)
@@ -479,6 +480,7 @@ def test_evaluate_counts_the_coupon_order_values_in_the_same_pass(tmp_path):
             want = coupons.order_values(d, C.members_sql(spec, as_of, fast=C.complete_history(d, as_of)), as_of)
             _same_stats(got, want)
             assert sum(n for _, n in e["order_values"]) == e["purchases"]
+            assert sorted(C.order_value_counts(d, spec, as_of)) == sorted(e["order_values"])   # on its own
             plain = C.evaluate(d, spec, as_of)          # the same figures without the values
             assert "order_values" not in plain and plain["members"] == e["members"]
             assert plain["sample"].equals(e["sample"]) and plain["level_mix"].equals(e["level_mix"])
