@@ -6,8 +6,9 @@
 
 Starts the app (`streamlit run app.py`) on a copy of the database and Debian's Chromium through
 Playwright, as the browser tests do. Every page is opened once (cold: the first visit, nothing
-cached), then each page is reached three times by a click in the sidebar, coming from another page
-(warm), and the median is printed. A switch counts as done when the address shows the page, the
+cached; Home first, at the app's address in a new browser profile on a server just started), then
+each page is reached three times by a click in the sidebar, coming from another page (warm), and
+the median is printed. A switch counts as done when the address shows the page, the
 script has finished and no element is stale any more, and the page's charts are drawn. Control
 changes: the coupon slider on the cohort page and the minimum-days box on the purchase-count page.
 Prints a table with the machine's cores and load.
@@ -94,7 +95,7 @@ def run(db_path: Path, runs: int, pages: list[str] = PAGES, with_controls: bool 
         page = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000}).new_page()
         page.set_default_timeout(120000)
         t = time.perf_counter()
-        page.goto(f"{url}/home")
+        page.goto(url)            # the app's address, as `streamlit run` opens it: Home
         wait_done(page, "home")
         out["cold"]["home"] = time.perf_counter() - t
         settle(page)
