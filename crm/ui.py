@@ -166,13 +166,15 @@ def filters():
 
 
 def download_buttons(df, name: str, key: str) -> None:
-    """CSV (UTF-8 with BOM, opens in Excel) and XLSX downloads of a table, built only when clicked."""
+    """CSV (UTF-8 with BOM, opens in Excel) and XLSX downloads of a table (a DataFrame, or a function
+    giving it), built only when clicked."""
     from .exports import safe_filename, to_csv_bytes, to_xlsx_bytes
+    table = df if callable(df) else (lambda: df)
     c1, c2 = st.columns(2)
     base = safe_filename(name)
-    c1.download_button(tr("download_csv"), data=lambda: to_csv_bytes(df), file_name=f"{base}.csv",
+    c1.download_button(tr("download_csv"), data=lambda: to_csv_bytes(table()), file_name=f"{base}.csv",
                        mime="text/csv", key=f"{key}_csv", on_click="ignore")
-    c2.download_button(tr("download_xlsx"), data=lambda: to_xlsx_bytes(df, base),
+    c2.download_button(tr("download_xlsx"), data=lambda: to_xlsx_bytes(table(), base),
                        file_name=f"{base}.xlsx", key=f"{key}_xlsx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -458,7 +460,7 @@ def _predict(data_version: str, as_of, unit: str) -> dict:
     # a resource, not data: one shared object instead of unpickling half a million rows per rerun
     # (pages read it, never change it)
     from . import predictions
-    return predictions.predict(db(), as_of, unit)
+    return predictions.predict(db(), as_of, unit, ids=False)   # ids for the rows shown: predictions.with_ids
 
 
 def prediction(as_of, unit: str = "week") -> dict:

@@ -90,7 +90,7 @@ def member_view(db, f, lang) -> None:
             for t in remove:
                 tags.remove_from_tag(db, t, cust)
         run(apply)
-    prediction_section(f, name.strip(), lang)
+    prediction_section(f, int(fig["cust_no"]), lang)
     contact_section(db, name.strip(), lang)
     st.caption(tr("memberpage_orders"))
     orders = detail["orders"]
@@ -99,14 +99,14 @@ def member_view(db, f, lang) -> None:
         ui.download_buttons(orders, f"orders_{name.strip()}", key=P + "orders_dl")
 
 
-def prediction_section(f, key: str, lang: str) -> None:
+def prediction_section(f, cust_no: int, lang: str) -> None:
     """The models' view of this member (Predictions page): P(still a customer), expected purchases,
     predicted 12-month spend; nothing when the data are too thin for the models."""
     res = ui.prediction(f.as_of)
     if not res["ok"]:
         return
     s = res["summary"]
-    row = s[s["customer_id"] == key]
+    row = s[s["cust_no"] == cust_no]
     if row.empty:
         return
     r = row.iloc[0]

@@ -78,7 +78,7 @@ def model_section(res: dict, s, unit: str, lang: str) -> None:
         ui.chart(charts.value_histogram(s["predicted_12m_spend"], lang), key=P + "hist", selectable=False)
         st.caption(tr("predict_value_caption"))
     st.subheader(tr("predict_top_title"))
-    top = s.nlargest(50, "predicted_12m_spend")      # not a sort of every buyer: 2 s → 0.1 s at 5M buyers
+    top = predictions.with_ids(ui.db(), s.nlargest(50, "predicted_12m_spend"))   # not a sort of every buyer
     table = pd.DataFrame({
         tr("cohorts_col_name"): top["customer_id"], tr("predict_frequency"): top["frequency"],
         tr("predict_p_alive"): [i18n.fmt_pct(v, lang) for v in top["p_alive"]],
@@ -87,9 +87,9 @@ def model_section(res: dict, s, unit: str, lang: str) -> None:
         tr("predict_value_per"): [i18n.fmt_money(v, lang) for v in top["expected_value"]],
         tr("predict_value_12m"): [i18n.fmt_money(v, lang) for v in top["predicted_12m_spend"]]})
     st.dataframe(table, hide_index=True, width="stretch")
-    export = s[["customer_id", "frequency", "recency", "T", "p_alive", "expected_30d", "expected_90d",
-                "expected_365d", "expected_value", "predicted_12m_spend"]]
-    ui.download_buttons(export, tr("predict_title"), key=P + "dl")
+    columns = ["customer_id", "frequency", "recency", "T", "p_alive", "expected_30d", "expected_90d",
+               "expected_365d", "expected_value", "predicted_12m_spend"]
+    ui.download_buttons(lambda: predictions.with_ids(ui.db(), s)[columns], tr("predict_title"), key=P + "dl")
 
 
 @ui.guarded

@@ -27,6 +27,8 @@ def test_cdnow_sample(cdnow):
     assert any("Purchase rate: r=" in m.value for m in at.markdown)
     top = at.dataframe[0].value
     assert len(top) == 50 and "P(still a customer)" in top.columns
+    names = top[top.columns[0]]            # the ids of the 50 rows shown, looked up for those only
+    assert names.map(lambda v: isinstance(v, str) and len(v) == 5 and v.isdigit()).all() and names.is_unique
     assert not any(s.value == "Backtest: how right is it?" for s in at.subheader)   # built when its tab opens
     open_tab(at, "pred_tab", "Backtest")
     metrics = {m.label: m.value for m in at.metric}

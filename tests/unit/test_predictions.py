@@ -39,6 +39,23 @@ def test_summary_follows_the_definitions(cdnow):
     assert (days["recency"], days["T"]) == (213, 272)
 
 
+def test_summary_without_ids_and_the_ids_of_the_rows_shown(cdnow, monkeypatch):
+    """The pages' summary leaves customer_id out (every buyer's id is 2 of 5 s at 10M orders);
+    with_ids puts it back for the rows shown — looked up for a few rows, read whole for an export —
+    and scores do not depend on it."""
+    same = lambda x, y: pd.testing.assert_frame_equal(x, y, check_exact=True)  # noqa: E731
+    full = P.summary(cdnow, CALIBRATION, "week")
+    bare = P.summary(cdnow, CALIBRATION, "week", ids=False)
+    assert "customer_id" not in bare
+    same(bare, full.drop(columns="customer_id"))
+    same(P.with_ids(cdnow, bare.iloc[[5, 0, 17]]), full.iloc[[5, 0, 17]])   # looked up, order kept
+    assert list(P.with_ids(cdnow, bare.iloc[[0]])["customer_id"]) == ["00004"]
+    monkeypatch.setattr(P, "ALL_IDS_FROM", 0)
+    same(P.with_ids(cdnow, bare), full)                                      # every id read at once
+    a, b = P.predict(cdnow, CALIBRATION, "week"), P.predict(cdnow, CALIBRATION, "week", ids=False)
+    same(b["summary"], a["summary"].drop(columns="customer_id"))
+
+
 def test_published_cdnow_parameters(cdnow):
     s = P.summary(cdnow, CALIBRATION, "week")
     bg = P.fit_bgnbd(s["frequency"], s["recency"], s["T"])
