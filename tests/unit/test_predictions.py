@@ -56,6 +56,20 @@ def test_summary_without_ids_and_the_ids_of_the_rows_shown(cdnow, monkeypatch):
     same(b["summary"], a["summary"].drop(columns="customer_id"))
 
 
+@pytest.mark.parametrize("ncols", [1, 2, 3])
+def test_unique_rows_are_numpys(ncols):
+    """The distinct rows (ascending) and each row's index among them, exactly as numpy's
+    unique(axis=0, return_inverse=True) gives them, on rows with many repeats."""
+    rng = np.random.default_rng(7)
+    cols = [rng.integers(0, 6, 5000).astype(float) / (7 if i else 1) for i in range(ncols)]
+    uniq, codes = P._unique_rows(*cols)
+    want, inverse = np.unique(np.column_stack(cols), axis=0, return_inverse=True)
+    assert all(np.array_equal(u, want[:, i]) for i, u in enumerate(uniq))
+    assert np.array_equal(codes, inverse.ravel())
+    empty, none = P._unique_rows(*[c[:0] for c in cols])
+    assert all(len(e) == 0 for e in empty) and len(none) == 0
+
+
 def test_published_cdnow_parameters(cdnow):
     s = P.summary(cdnow, CALIBRATION, "week")
     bg = P.fit_bgnbd(s["frequency"], s["recency"], s["T"])
