@@ -29,15 +29,17 @@ from .db import Database
 
 UNITS = {"day": 1, "week": 7}
 
+# From the import's purchase table (one row per purchase, with the customer's previous and first
+# purchase): a purchase day is a purchase whose previous one was on another date (or the first), so
+# one pass grouped by customer (10M orders: 3.3 -> 2.0-2.4 s against grouping by customer and day).
 SUMMARY_SQL = """
-WITH days AS (
-    SELECT cust_no, ordered_at::DATE AS d, sum(spend) AS spend
-    FROM orders WHERE is_purchase AND cust_no IS NOT NULL AND ordered_at < ?::DATE + INTERVAL 1 DAY
-    GROUP BY cust_no, ordered_at::DATE),
-per AS (
-    SELECT cust_no, count(*) - 1 AS frequency, max(d) - min(d) AS recency_days, ?::DATE - min(d) AS t_days,
-           arg_min(spend, d) AS first_spend, sum(spend) AS total_spend
-    FROM days GROUP BY cust_no)
+WITH per AS (
+    SELECT cust_no,
+           count(*) FILTER (WHERE prev_at IS NOT NULL AND prev_at::DATE <> ordered_at::DATE) AS frequency,
+           max(ordered_at)::DATE - min(ordered_at)::DATE AS recency_days, ?::DATE - min(ordered_at)::DATE AS t_days,
+           sum(spend) FILTER (WHERE ordered_at::DATE = first_at::DATE) AS first_spend, sum(spend) AS total_spend
+    FROM purchase_facts WHERE cust_no IS NOT NULL AND ordered_at < ?::DATE + INTERVAL 1 DAY
+    GROUP BY cust_no)
 SELECT p.cust_no{customer_id}, p.frequency, p.recency_days::DOUBLE / ? AS recency, p.t_days::DOUBLE / ? AS T,
        CASE WHEN p.frequency > 0 THEN (p.total_spend - p.first_spend)::DOUBLE / p.frequency END AS monetary_value
 FROM per p{customers}

@@ -56,6 +56,43 @@ def test_summary_without_ids_and_the_ids_of_the_rows_shown(cdnow, monkeypatch):
     same(b["summary"], a["summary"].drop(columns="customer_id"))
 
 
+# The summary's definition over the orders themselves (purchase days per buyer), for comparison
+# with `summary`, which reads the import's purchase table.
+BY_DAYS_SQL = """
+WITH days AS (
+    SELECT cust_no, ordered_at::DATE AS d, sum(spend) AS spend
+    FROM orders WHERE is_purchase AND cust_no IS NOT NULL AND ordered_at < ?::DATE + INTERVAL 1 DAY
+    GROUP BY cust_no, ordered_at::DATE),
+per AS (
+    SELECT cust_no, count(*) - 1 AS frequency, max(d) - min(d) AS recency_days, ?::DATE - min(d) AS t_days,
+           arg_min(spend, d) AS first_spend, sum(spend) AS total_spend
+    FROM days GROUP BY cust_no)
+SELECT p.cust_no, c.customer_id, p.frequency, p.recency_days::DOUBLE / ? AS recency, p.t_days::DOUBLE / ? AS T,
+       CASE WHEN p.frequency > 0 THEN (p.total_spend - p.first_spend)::DOUBLE / p.frequency END AS monetary_value
+FROM per p JOIN customers c USING (cust_no)
+ORDER BY p.cust_no"""
+
+
+@pytest.mark.parametrize("files", [["cdnow_sample.txt"], ["invoice_log_a.csv", "invoice_log_b.csv"],
+                                   ["taobao_overlap_a.csv", "taobao_overlap_b.csv", "taobao_orders_61_gbk.csv"],
+                                   ["shopify_orders.csv", "jd_orders.csv", "douyin_orders.csv"]])
+def test_summary_equals_its_definition_over_the_orders(tmp_path, files):
+    """Purchase days counted from the purchase table (a purchase whose previous one was on another
+    date starts a day) give exactly the summary of purchases grouped by customer and date — several
+    purchases a day, returns and closed orders, an as-of date in the middle of the history."""
+    from crm.db import Database
+    db = Database(tmp_path / "s.duckdb")
+    for name in files:
+        assert import_file(db, FIXTURES / name).ok
+    first, last = db.query("SELECT min(ordered_at)::DATE, max(ordered_at)::DATE FROM orders WHERE is_purchase")[0]
+    for as_of in (last, first + (last - first) / 2, first):
+        for unit, k in P.UNITS.items():
+            want = db.query_df(BY_DAYS_SQL, [as_of, as_of, k, k]).astype({"cust_no": "int64", "frequency": "int64"})
+            pd.testing.assert_frame_equal(P.summary(db, as_of, unit), want, check_exact=True)
+    assert len(P.summary(db, last, "day"))
+    db.close()
+
+
 @pytest.mark.parametrize("ncols", [1, 2, 3])
 def test_unique_rows_are_numpys(ncols):
     """The distinct rows (ascending) and each row's index among them, exactly as numpy's
