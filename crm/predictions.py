@@ -263,9 +263,13 @@ def predict(db: Database, as_of: dt.date, unit: str = "week", horizon: float | N
     x, m = s["frequency"].to_numpy(dtype=float), s["monetary_value"].to_numpy(dtype=float)
     (xu, txu, Tu), inv = _unique_rows(s["frequency"], s["recency"], s["T"])
     s["p_alive"] = p_alive(bg.params, xu, txu, Tu)[inv]
-    s["expected_purchases"] = expected_purchases(bg.params, horizon, xu, txu, Tu)[inv]
-    for days in (30, 90, 365):
-        s[f"expected_{days}d"] = expected_purchases(bg.params, days / k, xu, txu, Tu)[inv]
+    per_distinct = {}               # periods → expected purchases per distinct row (the horizon is often 365 days)
+    for col, t in (("expected_purchases", horizon), ("expected_30d", 30 / k), ("expected_90d", 90 / k),
+                   ("expected_365d", 365 / k)):
+        if t in per_distinct:
+            s[col] = per_distinct[t].copy()
+        else:
+            s[col] = per_distinct[t] = expected_purchases(bg.params, t, xu, txu, Tu)[inv]
     value = expected_value(gg.params, x, m) if gg.converged else np.where(x > 0, m, np.nanmean(m))
     s["expected_value"] = value
     if discount:
