@@ -92,16 +92,27 @@ def _bgnbd_ll(params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, 
 def _unique_rows(*cols) -> tuple[list[np.ndarray], np.ndarray]:
     """The distinct rows of the columns (ascending, as numpy's `unique(axis=0)` orders them) and, per
     original row, the index of its distinct row: the models' formulas then run once per distinct
-    (frequency, recency, T) instead of once per customer. A sorted pandas group-by: 5M buyers with
-    843,108 distinct rows in 0.9 s (a lexsort took 2.0 s; `np.unique(axis=0)` ~20× that)."""
+    (frequency, recency, T) instead of once per customer. Each column's values are ranked (a sorted
+    factorize), the ranks combined into one integer per row and those ranked again: 5M buyers with
+    843,108 distinct rows in 0.45 s (a lexsort of the rows took 1.6-2.0 s)."""
     cols = [np.asarray(c, dtype=float) for c in cols]
     if not len(cols[0]):
         return [c[:0] for c in cols], np.zeros(0, dtype=np.int64)
-    groups = pd.DataFrame({i: c for i, c in enumerate(cols)}).groupby(list(range(len(cols))), sort=True, dropna=False)
-    keys = groups.size().index
-    uniq = [keys.get_level_values(i).to_numpy(dtype=float) for i in range(len(cols))] if len(cols) > 1 \
-        else [keys.to_numpy(dtype=float)]
-    return uniq, groups.ngroup().to_numpy(dtype=np.int64)
+    ranked = [pd.factorize(c, sort=True, use_na_sentinel=False) for c in cols]
+    if math.prod(len(values) for _, values in ranked) >= 2**62:     # would overflow: a sorted group-by
+        groups = pd.DataFrame(dict(enumerate(cols))).groupby(list(range(len(cols))), sort=True, dropna=False)
+        keys = groups.size().index
+        return ([keys.get_level_values(i).to_numpy(dtype=float) for i in range(len(cols))] if len(cols) > 1
+                else [keys.to_numpy(dtype=float)]), groups.ngroup().to_numpy(dtype=np.int64)
+    key = np.zeros(len(cols[0]), dtype=np.int64)
+    for codes, values in ranked:
+        key = key * len(values) + codes
+    codes, keys = pd.factorize(key, sort=True)
+    uniq = []
+    for _, values in reversed(ranked):                  # the combined key back into each column's rank
+        uniq.append(np.asarray(values, dtype=float)[keys % len(values)])
+        keys = keys // len(values)
+    return uniq[::-1], codes.astype(np.int64)
 
 
 def _group(*cols: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:

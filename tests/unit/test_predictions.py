@@ -94,9 +94,13 @@ def test_summary_equals_its_definition_over_the_orders(tmp_path, files):
 
 
 @pytest.mark.parametrize("ncols", [1, 2, 3])
-def test_unique_rows_are_numpys(ncols):
+@pytest.mark.parametrize("too_many", [False, True])
+def test_unique_rows_are_numpys(ncols, too_many, monkeypatch):
     """The distinct rows (ascending) and each row's index among them, exactly as numpy's
-    unique(axis=0, return_inverse=True) gives them, on rows with many repeats."""
+    unique(axis=0, return_inverse=True) gives them, on rows with many repeats — also when the
+    columns' ranks could not be combined into one 64-bit integer (a sorted group-by then)."""
+    if too_many:
+        monkeypatch.setattr(P.math, "prod", lambda values: 2**62)
     rng = np.random.default_rng(7)
     cols = [rng.integers(0, 6, 5000).astype(float) / (7 if i else 1) for i in range(ncols)]
     uniq, codes = P._unique_rows(*cols)
