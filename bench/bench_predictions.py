@@ -5,8 +5,10 @@
 Median of 3 after a warm-up: the per-customer summary in DuckDB; the BG/NBD and Gamma-Gamma fits on
 200,000 customers (a sample of the summary) and on all of them; scoring 1,000,000 customers (the
 summary repeated to that size: P(alive), expected purchases over 30/90/365 days and the horizon,
-expected value, 12-month spend); the scores table the cohort conditions read; the co-purchase rules
-and suggested items for 200,000 members. Prints one table.
+expected value, 12-month spend); everything `predict` does with no fit kept, with the fits kept in
+the database from before, and without customer ids (as the Predictions page asks); the scores table
+the cohort conditions read; the co-purchase rules and suggested items for 200,000 members. Prints
+one table.
 """
 from __future__ import annotations
 
@@ -55,8 +57,13 @@ def main() -> None:
         big = pd.concat([s] * int(np.ceil(1_000_000 / len(s))), ignore_index=True).head(1_000_000)
         ms, _ = timed(lambda: score(bg.params, gg.params, big))
         rows.append(("scores (P(alive), 30/90/365-day purchases, value, 12-month spend)", len(big), ms))
+        db.set_setting("model_fit_week", "")                     # no fit kept: fit both models
         ms, _ = timed(lambda: P.predict(db, as_of, "week"), runs=1)
         rows.append(("predict: summary + both fits + scores, every buyer", len(s), ms))
+        ms, _ = timed(lambda: P.predict(db, as_of, "week"))
+        rows.append(("predict with the fits kept from before (a later first visit, any restart)", len(s), ms))
+        ms, _ = timed(lambda: P.predict(db, as_of, "week", ids=False))
+        rows.append(("the same without customer ids (what the Predictions page asks for)", len(s), ms))
         t = time.perf_counter()
         P.ensure_scores(db, as_of)
         rows.append(("scores table for cohort conditions (first build)", len(s), (time.perf_counter() - t) * 1000))
