@@ -14,10 +14,13 @@ from .db import Database
 from .summary import summary
 
 WEEKLY_SQL = """
+-- From the import's purchase table (sorted by time, so only the weeks read are scanned): a purchase's
+-- gap is the days to the same buyer's next purchase when that one is shown too.
 WITH p AS (  -- purchases of the weeks shown and of the trailing window before the first one
-    SELECT cust_no, spend, (?::DATE - ordered_at::DATE) AS age FROM orders
-    WHERE is_purchase AND ordered_at < ?::DATE + INTERVAL 1 DAY
-      AND ordered_at >= ?::DATE - to_days(CAST(? * 7 + ? AS INTEGER))
+    SELECT cust_no, spend, (?::DATE - ordered_at::DATE) AS age,
+           CASE WHEN next_at < ?::DATE + INTERVAL 1 DAY THEN next_at::DATE - ordered_at::DATE END AS gap
+    FROM purchase_facts
+    WHERE ordered_at < ?::DATE + INTERVAL 1 DAY AND ordered_at >= ?::DATE - to_days(CAST(? * 7 + ? AS INTEGER))
 ),
 weekly AS (  -- week k holds the days with age 7k … 7k+6
     SELECT age // 7 AS k, count(*) AS purchases, count(DISTINCT cust_no) AS buyers, sum(spend) AS gmv
@@ -26,11 +29,7 @@ weekly AS (  -- week k holds the days with age 7k … 7k+6
 -- Repurchase rate over the trailing window (W days) ending each week. Only buyers with two
 -- purchases less than W days apart can be counted twice in a window or be repeat buyers in it:
 -- they are counted exactly; every other purchase stands for one buyer in each window it lies in.
-gaps AS (
-    SELECT cust_no, age, age - lag(age) OVER (PARTITION BY cust_no ORDER BY age) AS gap
-    FROM p WHERE cust_no IS NOT NULL
-),
-close AS (SELECT DISTINCT cust_no FROM gaps WHERE gap < ?),
+close AS (SELECT DISTINCT cust_no FROM p WHERE cust_no IS NOT NULL AND gap < ?),
 plain_days AS (
     SELECT age, count(*) AS n FROM p WHERE cust_no IS NOT NULL AND cust_no NOT IN (SELECT cust_no FROM close)
     GROUP BY age
@@ -65,7 +64,7 @@ def weekly_trend(db: Database, as_of: dt.date, weeks: int = 26, window_days: int
     """Buyers, purchases, GMV and 客单价 per week, and the repurchase rate over the trailing
     `window_days` ending each week (a single week is too short for anyone to buy twice)."""
     W = window_days
-    df = db.query_df(WEEKLY_SQL, [as_of, as_of, as_of, weeks, W, W, weeks, W, W, as_of, weeks])
+    df = db.query_df(WEEKLY_SQL, [as_of, as_of, as_of, as_of, weeks, W, W, weeks, W, W, as_of, weeks])
     for col in ("gmv", "avg_spend_per_buyer", "repurchase_rate"):
         df[col] = df[col].astype(float)
     return df

@@ -3,6 +3,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 
 from crm import trends
 from crm.importing import import_file
@@ -61,3 +62,46 @@ def test_previous_period_of_equal_length(db, make_file):
     assert prev["orders"] == 2 and prev["gmv"] == Decimal("15.00")
     assert trends.previous_period(db, AS_OF, None) is None
     assert trends.change(Decimal("15"), Decimal("10")) == 0.5 and trends.change(1, 0) is None
+
+
+# The weekly figures' definition over the orders themselves (gaps by a window over each buyer's
+# purchases in the weeks read), for comparison with `weekly_trend`, which reads the import's purchase
+# table and its next purchase.
+BY_ORDERS_SQL = trends.WEEKLY_SQL.replace(
+    """WITH p AS (  -- purchases of the weeks shown and of the trailing window before the first one
+    SELECT cust_no, spend, (?::DATE - ordered_at::DATE) AS age,
+           CASE WHEN next_at < ?::DATE + INTERVAL 1 DAY THEN next_at::DATE - ordered_at::DATE END AS gap
+    FROM purchase_facts
+    WHERE ordered_at < ?::DATE + INTERVAL 1 DAY AND ordered_at >= ?::DATE - to_days(CAST(? * 7 + ? AS INTEGER))
+),""", """WITH p AS (
+    SELECT cust_no, spend, (?::DATE - ordered_at::DATE) AS age FROM orders
+    WHERE is_purchase AND ordered_at < ?::DATE + INTERVAL 1 DAY
+      AND ordered_at >= ?::DATE - to_days(CAST(? * 7 + ? AS INTEGER))
+),
+gaps AS (
+    SELECT cust_no, age, age - lag(age) OVER (PARTITION BY cust_no ORDER BY age) AS gap
+    FROM p WHERE cust_no IS NOT NULL
+),""").replace("close AS (SELECT DISTINCT cust_no FROM p WHERE cust_no IS NOT NULL AND gap < ?),",
+               "close AS (SELECT DISTINCT cust_no FROM gaps WHERE gap < ?),")
+
+
+@pytest.mark.parametrize("files", [["cdnow_sample.txt"], ["invoice_log_a.csv", "invoice_log_b.csv"],
+                                   ["taobao_overlap_a.csv", "taobao_overlap_b.csv", "taobao_orders_61_gbk.csv"]])
+def test_weekly_figures_equal_their_definition_over_the_orders(tmp_path, files):
+    """Each purchase's gap to the buyer's next purchase (from the purchase table) gives exactly the
+    figures of gaps between a buyer's purchases in the weeks read — several purchases a day, returns
+    and closed orders, as-of dates through the history, other windows."""
+    from crm.db import Database
+    from tests.conftest import FIXTURES
+    assert BY_ORDERS_SQL != trends.WEEKLY_SQL and "lag(age)" in BY_ORDERS_SQL
+    db = Database(tmp_path / "w.duckdb")
+    for name in files:
+        assert import_file(db, FIXTURES / name).ok
+    first, last = db.query("SELECT min(ordered_at)::DATE, max(ordered_at)::DATE FROM orders WHERE is_purchase")[0]
+    for as_of in (last, first + (last - first) / 2, first + dt.timedelta(days=20)):
+        for weeks, W in ((26, 28), (10, 7), (52, 90)):
+            want = db.query_df(BY_ORDERS_SQL, [as_of, as_of, as_of, weeks, W, W, weeks, W, W, as_of, weeks])
+            for col in ("gmv", "avg_spend_per_buyer", "repurchase_rate"):
+                want[col] = want[col].astype(float)
+            pd.testing.assert_frame_equal(trends.weekly_trend(db, as_of, weeks, W), want, check_exact=True)
+    db.close()
