@@ -9,9 +9,9 @@
 For every page: the median of `--runs` runs (after one warm-up) of everything the page computes
 with the default filters, with a 90-day date range and a level filter, and with a province filter
 (the province with most orders: the filter that reads the orders themselves). "cohort": evaluating
-the cohort page's dormant and quiet-VIP presets (the figures, mixes, sample and order values a
-preset click computes). Prints wall time and
-CPU time of this process (`time.process_time`: all DuckDB threads; with other processes on the
+the cohort page's dormant and quiet-VIP presets (the figures, mixes and sample a preset click
+computes), and their members' order values (computed when the coupon tab opens). Prints wall time
+and CPU time of this process (`time.process_time`: all DuckDB threads; with other processes on the
 machine the wall time varies, the CPU time much less), and the load average before and after.
 """
 from __future__ import annotations
@@ -138,8 +138,11 @@ def main() -> None:
             from crm.segments import load_thresholds
             th = load_thresholds(db)
             specs = cohorts.presets(db, as_of, f.rules, th)
-            row["cohort"] = tuple(timed(lambda sp=specs[k]: cohorts.evaluate(db, sp, as_of, f.rules, th, values=True),
+            row["cohort"] = tuple(timed(lambda sp=specs[k]: cohorts.evaluate(db, sp, as_of, f.rules, th),
                                         args.runs) for k in ("dormant", "vip_quiet")) + (None,)
+            row["cohort: coupon tab"] = tuple(
+                timed(lambda sp=specs[k]: cohorts.order_value_counts(db, sp, as_of, f.rules, th), args.runs)
+                for k in ("dormant", "vip_quiet")) + (None,)
         for page in PAGES:
             if page not in args.pages:
                 continue
@@ -174,7 +177,8 @@ def main() -> None:
         for k in results:
             got = [t for t in results[k].get(p, ()) if t is not None]
             cells.append(" / ".join(cell(t) for t in got) or "—")
-        label = "cohort (dormant / quiet VIP preset)" if p == "cohort" else p
+        label = {"cohort": "cohort (dormant / quiet VIP preset)",
+                 "cohort: coupon tab": "cohort: its order values when the coupon tab opens"}.get(p, p)
         print(f"| {label} | " + " | ".join(cells) + " |")
 
 
