@@ -40,7 +40,7 @@ def test_summary_follows_the_definitions(cdnow):
 
 
 def test_summary_without_ids_and_the_ids_of_the_rows_shown(cdnow, monkeypatch):
-    """The pages' summary leaves customer_id out (every buyer's id is 2 of 5 s at 10M orders);
+    """The pages' summary leaves customer_id out (the ids of 5M buyers cost seconds);
     with_ids puts it back for the rows shown — looked up for a few rows, read whole for an export —
     and scores do not depend on it."""
     same = lambda x, y: pd.testing.assert_frame_equal(x, y, check_exact=True)  # noqa: E731
