@@ -170,12 +170,14 @@ def expected_purchases(params: dict, t: float, frequency, recency, T) -> np.ndar
     from scipy.special import hyp2f1
     r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
     x, tx, TT = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
-    _a, _b, _c = r + x, b + x, a + b + x - 1
-    z = t / (alpha + TT + t)
+    _a, _b, _c, z = np.broadcast_arrays(r + x, b + x, a + b + x - 1, t / (alpha + TT + t))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ln_hyp = np.log(hyp2f1(_a, _b, _c, z))
-        alt = np.log(hyp2f1(_c - _a, _c - _b, _c, z)) + (_c - _a - _b) * np.log(1 - z)
-    ln_hyp = np.where(np.isinf(ln_hyp) | np.isnan(ln_hyp), alt, ln_hyp)
+        bad = np.isinf(ln_hyp) | np.isnan(ln_hyp)
+        if bad.any():   # Euler's transformation, where the series overflows (only there: hyp2f1 is the cost)
+            ln_hyp = np.array(ln_hyp, dtype=float)
+            a_, b_, c_, z_ = _a[bad], _b[bad], _c[bad], z[bad]
+            ln_hyp[bad] = np.log(hyp2f1(c_ - a_, c_ - b_, c_, z_)) + (c_ - a_ - b_) * np.log(1 - z_)
     first = (a + b + x - 1) / (a - 1)
     second = 1 - np.exp(ln_hyp + (r + x) * np.log((alpha + TT) / (alpha + t + TT)))
     den = 1 + (x > 0) * (a / (b + x - 1)) * ((alpha + TT) / (alpha + tx)) ** (r + x)

@@ -93,6 +93,33 @@ def test_summary_equals_its_definition_over_the_orders(tmp_path, files):
     db.close()
 
 
+def test_expected_purchases_uses_eulers_transformation_only_where_needed():
+    """Euler's transformation is computed only where the plain series overflows, with exactly the
+    values of computing both everywhere and choosing (the previous formula), arrays and scalars."""
+    from scipy.special import hyp2f1
+
+    def both_everywhere(params, t, x, tx, T):
+        r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
+        _a, _b, _c = r + x, b + x, a + b + x - 1
+        z = t / (alpha + T + t)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ln_hyp = np.log(hyp2f1(_a, _b, _c, z))
+            alt = np.log(hyp2f1(_c - _a, _c - _b, _c, z)) + (_c - _a - _b) * np.log(1 - z)
+        ln_hyp = np.where(np.isinf(ln_hyp) | np.isnan(ln_hyp), alt, ln_hyp)
+        den = 1 + (x > 0) * (a / (b + x - 1)) * ((alpha + T) / (alpha + tx)) ** (r + x)
+        return (a + b + x - 1) / (a - 1) * (1 - np.exp(ln_hyp + (r + x) * np.log((alpha + T) / (alpha + t + T)))) / den
+
+    params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.integers(0, 30, 2000), [400, 900, 2000]]).astype(float)
+    T = np.concatenate([rng.uniform(1, 80, 2000), [0.5, 1.0, 2.0]])
+    tx = T * rng.uniform(0, 1, len(T))
+    for t in (1.0, 52.0, 365.0, 3650.0):
+        got, want = P.expected_purchases(params, t, x, tx, T), both_everywhere(params, t, x, tx, T)
+        assert np.array_equal(got, want, equal_nan=True)
+    assert P.expected_purchases(params, 52.0, 3.0, 20.0, 40.0) == both_everywhere(params, 52.0, 3.0, 20.0, 40.0)
+
+
 @pytest.mark.parametrize("ncols", [1, 2, 3])
 @pytest.mark.parametrize("too_many", [False, True])
 def test_unique_rows_are_numpys(ncols, too_many, monkeypatch):
