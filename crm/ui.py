@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import pkgutil
 import sys
 import threading
 import traceback
@@ -405,19 +406,16 @@ def require_data() -> bool:
 # anything: the engine and chart modules of the other pages, SciPy's special functions, optimiser
 # and distributions (predictions, campaign results: ~1 s on a 2-core laptop) and Plotly's classes of
 # each kind of trace the charts draw (built on first use).
-WARM_MODULES = ("crm.analysis.amount", "crm.analysis.counts", "crm.analysis.levels", "crm.analysis.lifecycle",
-                "crm.analysis.timing", "crm.charts.amount", "crm.charts.campaigns", "crm.charts.cohorts",
-                "crm.charts.counts", "crm.charts.coupons", "crm.charts.home", "crm.charts.levels",
-                "crm.charts.lifecycle", "crm.charts.predictions", "crm.charts.timing", "crm.campaigns",
-                "crm.cohorts", "crm.coupons", "crm.exports", "crm.predictions", "crm.recommend", "crm.tags",
-                "scipy.special", "scipy.optimize", "scipy.stats")
+WARM_PACKAGES = ("crm.analysis", "crm.charts")   # every module in them
+WARM_MODULES = ("crm.campaigns", "crm.cohorts", "crm.coupons", "crm.exports", "crm.predictions", "crm.recommend",
+                "crm.tags", "scipy.special", "scipy.optimize", "scipy.stats")
 _warming = threading.Lock()
 _warm_started = False
 
 
 def warm_up() -> None:
     """Called by app.py once the page is drawn: the first time in this server process, a background
-    thread imports `WARM_MODULES` and builds one figure of each trace kind, so the first visit of
+    thread imports `warm_modules()` and builds one figure of each trace kind, so the first visit of
     another page does not wait for that (a page that needs a module meanwhile waits for that one
     import only, never for the whole list)."""
     global _warm_started
@@ -428,8 +426,17 @@ def warm_up() -> None:
     threading.Thread(target=_warm, name="crm-warm-up", daemon=True).start()
 
 
+def warm_modules() -> list[str]:
+    """What the warm-up imports: every module of `WARM_PACKAGES`, then `WARM_MODULES`."""
+    names = []
+    for package in WARM_PACKAGES:
+        path = importlib.import_module(package).__path__
+        names += [m.name for m in pkgutil.iter_modules(path, package + ".")]
+    return names + list(WARM_MODULES)
+
+
 def _warm() -> None:
-    for name in WARM_MODULES:
+    for name in warm_modules():
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 — only a head start: the page imports it again and says what is wrong

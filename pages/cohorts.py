@@ -534,8 +534,7 @@ def page() -> None:
     thresholds = load_thresholds(db)
     opened = st.session_state.pop("cohort_open", None)  # a bar clicked on an analysis page
     if opened:
-        apply_spec(opened[0])
-        st.session_state[P + "name"] = opened[1]
+        pick(*opened)
     st.caption(tr("cohortpage_as_of", as_of=i18n.fmt_date(f.as_of, lang)))
     presets_bar(db, f, thresholds)
     filters_form(db, lang)

@@ -132,12 +132,14 @@ def page() -> None:
         if when.open:
             trend_section(c, metric, lang)
             weekday_section(c, lang)
+    # the coming-back figures do not depend on the grain: one cached result whatever the grain
+    coming_back = lambda: cached_compute(db.data_version(), f, "month", ("back",)) | c  # noqa: E731
     with back:
         if back.open and has_buyers:
-            customer_sections(c | cached_compute(db.data_version(), f, grain, ("back",)), f, lang)
+            customer_sections(coming_back(), f, lang)
     with table_tab:
         if table_tab.open:
-            tables(c | cached_compute(db.data_version(), f, grain, ("back",)), lang)
+            tables(coming_back(), lang)
 
 
 page()
