@@ -11,7 +11,9 @@ each page is reached three times by a click in the sidebar, coming from another 
 the median is printed. A switch counts as done when the address shows the page, the
 script has finished and no element is stale any more, and the page's charts are drawn. Control
 changes: the coupon slider on the cohort page and the minimum-days box on the purchase-count page.
-Prints a table with the machine's cores and load.
+Prints a table with the machine's cores and load, and the floor measured in the same run: a
+Streamlit page with nothing but a title and one small Plotly chart, opened the way Home is (a new
+browser profile, a server just started) — what any Streamlit app with a Plotly chart costs here.
 """
 from __future__ import annotations
 
@@ -85,6 +87,32 @@ def rerun_time(page, action) -> float:
         pass
     page.wait_for_function(IDLE_JS, polling="raf", timeout=120000)
     return time.perf_counter() - t
+
+
+FLOOR_SCRIPT = """import plotly.graph_objects as go
+import streamlit as st
+
+st.title("floor")
+st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2])))
+"""
+
+
+def floor(tmp: Path, runs: int) -> list[float]:
+    """Seconds until a one-chart Streamlit page is drawn: a new server and a new profile each time."""
+    from playwright.sync_api import sync_playwright
+    script = tmp / "floor_app.py"
+    script.write_text(FLOOR_SCRIPT)
+    got = []
+    for _ in range(runs):
+        with streamlit_server(tmp / "floor.duckdb", script=script) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            page = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000}).new_page()
+            t = time.perf_counter()
+            page.goto(url)
+            wait_done(page, "home")
+            got.append(time.perf_counter() - t)
+            browser.close()
+    return got
 
 
 def run(db_path: Path, runs: int, pages: list[str] = PAGES, with_controls: bool = True) -> dict:
@@ -180,6 +208,7 @@ def main() -> None:
         kept = kept_fits(path)
         load = os.getloadavg()
         res = run(path, a.runs, a.pages, not a.no_controls)
+        floors = floor(Path(d), a.runs)
         after = os.getloadavg()
     print(f"\n{src.name}: cores {os.cpu_count()}, load {load[0]:.2f} before / {after[0]:.2f} after; "
           f"prediction models kept in the database from an earlier visit: {', '.join(kept) or 'none'} "
@@ -191,6 +220,8 @@ def main() -> None:
         print(f"| {name} | {res['cold'][name]:.2f} s | {med:.2f} s ({lo:.2f}–{hi:.2f}) |")
     for k, v in res["controls"].items():
         print(f"| {k} | | {v:.2f} s |")
+    print(f"| floor: a page with one Plotly chart, opened like Home | {statistics.median(floors):.2f} s "
+          f"({min(floors):.2f}–{max(floors):.2f}) | |")
 
 
 if __name__ == "__main__":

@@ -36,12 +36,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db_path: Path, *extra_args: str, lang: str = "zh"):
-    """`streamlit run app.py` on a free port with the database at `db_path`; yields the base URL."""
+def streamlit_server(db_path: Path, *extra_args: str, lang: str = "zh", script: Path = ROOT / "app.py"):
+    """`streamlit run app.py` (or `script`) on a free port with the database at `db_path`; yields the
+    base URL."""
     port = _free_port()
     env = dict(os.environ, CRM_DB=str(db_path), CRM_LANG=lang)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", *extra_args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
