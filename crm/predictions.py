@@ -54,9 +54,9 @@ def summary(db: Database, as_of: dt.date, unit: str = "week", ids: bool = True) 
     k = UNITS[unit]
     sql = SUMMARY_SQL.format(customer_id=", c.customer_id" if ids else "",
                              customers=" JOIN customers c USING (cust_no)" if ids else "")
-    # DuckDB's own DataFrame conversion (every column here is an integer, a float or text, so nothing
-    # is lost): 0.3 s instead of 0.75 s for 510,181 buyers through Python tuples
-    s = db.query_df(sql, [as_of, as_of, k, k])
+    # numpy arrays from DuckDB (every column here is an integer, a float or text, so nothing is lost):
+    # 5M buyers 2.0 -> 1.5 s against DuckDB's DataFrame conversion (and that against Python tuples)
+    s = db.query_columns(sql, [as_of, as_of, k, k])
     return s.astype({"cust_no": "int64", "frequency": "int64"})
 
 
@@ -212,11 +212,14 @@ def fit_gamma_gamma(frequency, monetary_value) -> Fit:
 def expected_value(params: dict, frequency, monetary_value) -> np.ndarray:
     """Expected spend per purchase day: the customer's own mean shrunk towards the population mean."""
     p, q, v = params["p"], params["q"], params["v"]
-    x, m = (np.asarray(val, dtype=float) for val in (frequency, monetary_value))
+    x, m = (np.atleast_1d(np.asarray(val, dtype=float)) for val in (frequency, monetary_value))
     population = v * p / (q - 1)
-    weight = p * x / (p * x + q - 1)
-    m = np.where(np.isnan(m), 0.0, m)
-    return np.where(x > 0, (1 - weight) * population + weight * m, population)
+    out = np.full(len(x), population)
+    repeat = x > 0                     # computed for repeat buyers only (half of them or fewer)
+    xr, mr = x[repeat], m[repeat]
+    weight = p * xr / (p * xr + q - 1)
+    out[repeat] = (1 - weight) * population + weight * np.where(np.isnan(mr), 0.0, mr)
+    return out
 
 
 def fmt_params(params: dict, digits: int = 6) -> dict:
@@ -275,21 +278,23 @@ def predict(db: Database, as_of: dt.date, unit: str = "week", horizon: float | N
     out["ok"] = True
     x, m = s["frequency"].to_numpy(dtype=float), s["monetary_value"].to_numpy(dtype=float)
     (xu, txu, Tu), inv = _unique_rows(s["frequency"], s["recency"], s["T"])
-    s["p_alive"] = p_alive(bg.params, xu, txu, Tu)[inv]
+    scores = {"p_alive": p_alive(bg.params, xu, txu, Tu)[inv]}
     per_distinct = {}               # periods → expected purchases per distinct row (the horizon is often 365 days)
     for col, t in (("expected_purchases", horizon), ("expected_30d", 30 / k), ("expected_90d", 90 / k),
                    ("expected_365d", 365 / k)):
         if t in per_distinct:
-            s[col] = per_distinct[t].copy()
+            scores[col] = per_distinct[t].copy()      # a column of its own, never a view of another
         else:
-            s[col] = per_distinct[t] = expected_purchases(bg.params, t, xu, txu, Tu)[inv]
+            scores[col] = per_distinct[t] = expected_purchases(bg.params, t, xu, txu, Tu)[inv]
     value = expected_value(gg.params, x, m) if gg.converged else np.where(x > 0, m, np.nanmean(m))
-    s["expected_value"] = value
+    scores["expected_value"] = value
     if discount:
-        s["predicted_12m_spend"] = _discounted_spend(bg.params, x, s["recency"].to_numpy(float),
-                                                     s["T"].to_numpy(float), value, k, discount)
+        scores["predicted_12m_spend"] = _discounted_spend(bg.params, x, s["recency"].to_numpy(float),
+                                                          s["T"].to_numpy(float), value, k, discount)
     else:
-        s["predicted_12m_spend"] = s["expected_365d"].to_numpy() * value
+        scores["predicted_12m_spend"] = scores["expected_365d"] * value
+    # the new columns joined without copying them (setting them one by one copied each: 5M buyers 0.2-0.6 s)
+    out["summary"] = pd.concat([s, pd.DataFrame(scores, index=s.index, copy=False)], axis=1)
     out["gamma_gamma_ok"] = gg.converged
     return out
 

@@ -120,6 +120,26 @@ def test_expected_purchases_uses_eulers_transformation_only_where_needed():
     assert P.expected_purchases(params, 52.0, 3.0, 20.0, 40.0) == both_everywhere(params, 52.0, 3.0, 20.0, 40.0)
 
 
+def test_expected_value_is_computed_for_repeat_buyers_only():
+    """The Gamma-Gamma value is worked out only for repeat buyers (the rest get the population mean),
+    with exactly the values of the formula applied to every buyer and then chosen."""
+    def every_buyer(params, x, m):
+        p, q, v = params["p"], params["q"], params["v"]
+        population = v * p / (q - 1)
+        weight = p * x / (p * x + q - 1)
+        return np.where(x > 0, (1 - weight) * population + weight * np.where(np.isnan(m), 0.0, m), population)
+
+    params = {"p": 2.13, "q": 3.41, "v": 120.57}
+    rng = np.random.default_rng(5)
+    x = np.where(rng.random(3000) < 0.6, 0, rng.integers(1, 40, 3000)).astype(float)
+    m = np.where(x > 0, rng.gamma(2, 50, 3000), np.nan)
+    m[np.flatnonzero(x > 0)[:5]] = np.nan          # a repeat buyer without a value counts as 0
+    assert np.array_equal(P.expected_value(params, x, m), every_buyer(params, x, m))
+    assert np.array_equal(P.expected_value(params, x[x == 0], m[x == 0]), every_buyer(params, x[x == 0], m[x == 0]))
+    assert P.expected_value(params, 3.0, 80.0)[0] == every_buyer(params, np.array([3.0]), np.array([80.0]))[0]
+    assert len(P.expected_value(params, [], [])) == 0
+
+
 @pytest.mark.parametrize("ncols", [1, 2, 3])
 @pytest.mark.parametrize("too_many", [False, True])
 def test_unique_rows_are_numpys(ncols, too_many, monkeypatch):
