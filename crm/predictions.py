@@ -299,26 +299,50 @@ def predict(db: Database, as_of: dt.date, unit: str = "week", horizon: float | N
     return out
 
 
+KEPT_FITS = 4     # fits kept per unit: the page's as-of date, the backtest's calibration date, a few more
+
+
+def _kept_fits(db: Database, unit: str) -> list[dict]:
+    """The fits kept for a unit, most recently used first ([] when none or damaged)."""
+    try:
+        kept = json.loads(db.get_setting(f"model_fit_{unit}") or "{}")
+        if isinstance(kept, dict) and "key" in kept:        # kept when one fit per unit was kept
+            return [kept]
+        return [f for f in kept.get("fits", []) if isinstance(f, dict)]
+    except (ValueError, TypeError, AttributeError):
+        return []
+
+
+def _keep_fits(db: Database, unit: str, fits: list[dict]) -> None:
+    try:
+        db.set_setting(f"model_fit_{unit}", json.dumps({"fits": fits[:KEPT_FITS]}))
+    except Exception:  # noqa: BLE001 — a database opened read-only or busy: the fit is still good
+        pass
+
+
 def _fits(db: Database, s: pd.DataFrame, as_of: dt.date, unit: str) -> tuple[Fit, Fit]:
     """Both models fitted on these buyers — or, when they were fitted before on the same data (any
     copy of this database), the same date and unit, the fits kept in the database then (settings
-    `model_fit_<unit>`): the parameters as they were, so every score is the same, without fitting
+    `model_fit_<unit>`, the last `KEPT_FITS` used per unit, so the backtest's calibration fit does not
+    push out the page's): the parameters as they were, so every score is the same, without fitting
     again (1M orders: 1.6 s; 10M: ~25 s)."""
     key = f"{db.content_version()}|{as_of.isoformat()}|{unit}|{len(s)}"
-    try:
-        kept = json.loads(db.get_setting(f"model_fit_{unit}") or "{}")
-        if kept.get("key") == key:
-            return Fit(**kept["bgnbd"]), Fit(**kept["gamma_gamma"])
-    except (ValueError, TypeError, KeyError):
-        pass                                   # damaged: fitted again below
+    kept = _kept_fits(db, unit)
+    for i, entry in enumerate(kept):
+        if entry.get("key") == key:
+            try:
+                found = Fit(**entry["bgnbd"]), Fit(**entry["gamma_gamma"])
+            except (TypeError, KeyError):
+                break                                  # damaged: fitted again below
+            if i:                                      # most recently used first
+                _keep_fits(db, unit, [entry, *kept[:i], *kept[i + 1:]])
+            return found
     bg = fit_bgnbd(s["frequency"], s["recency"], s["T"])
     gg = fit_gamma_gamma(s["frequency"], s["monetary_value"])
     plain = lambda f: {**asdict(f), "params": {k: float(v) for k, v in f.params.items()},  # noqa: E731
                        "ll": float(f.ll), "converged": bool(f.converged), "customers": int(f.customers)}
-    try:
-        db.set_setting(f"model_fit_{unit}", json.dumps({"key": key, "bgnbd": plain(bg), "gamma_gamma": plain(gg)}))
-    except Exception:  # noqa: BLE001 — a database opened read-only or busy: the fit is still good
-        pass
+    _keep_fits(db, unit, [{"key": key, "bgnbd": plain(bg), "gamma_gamma": plain(gg)},
+                          *(e for e in kept if e.get("key") != key)])
     return bg, gg
 
 

@@ -345,14 +345,40 @@ def test_a_fit_is_kept_in_the_database_and_reused(tmp_path, monkeypatch):
     assert again["bgnbd"] == first["bgnbd"] and again["gamma_gamma"] == first["gamma_gamma"]
     pd.testing.assert_frame_equal(again["summary"], first["summary"])
     P.predict(db, CALIBRATION, "day")                             # another unit: fitted
-    P.predict(db, CALIBRATION - dt.timedelta(days=30), "week")    # another date: fitted
+    P.predict(db, CALIBRATION - dt.timedelta(days=30), "week")    # another date (a backtest's): fitted
     assert len(calls) == 2
-    P.predict(db, CALIBRATION, "week")                            # one kept fit per unit: the last
+    P.predict(db, CALIBRATION, "week")                            # both kept: neither fitted again
+    P.predict(db, CALIBRATION - dt.timedelta(days=30), "week")
+    assert len(calls) == 2
+    # the last KEPT_FITS used per unit are kept: three more dates push out the least recently used
     P.predict(db, CALIBRATION, "week")
-    assert len(calls) == 3
+    for days in (60, 90, 120):
+        P.predict(db, CALIBRATION - dt.timedelta(days=days), "week")
+    assert len(calls) == 5
+    P.predict(db, CALIBRATION, "week")                            # used last but four: still kept
+    assert len(calls) == 5
+    P.predict(db, CALIBRATION - dt.timedelta(days=30), "week")    # least recently used: pushed out
+    assert len(calls) == 6
+    assert len(json.loads(db.get_setting("model_fit_week"))["fits"]) == P.KEPT_FITS
     assert import_file(db, FIXTURES / "generic_cdnow.csv").ok     # new data: fitted again
     P.predict(db, CALIBRATION, "week")
-    assert len(calls) == 4
+    assert len(calls) == 7
     db.set_setting("model_fit_week", "{damaged")                  # a damaged entry: fitted again
-    assert P.predict(db, CALIBRATION, "week")["ok"] and len(calls) == 5
+    assert P.predict(db, CALIBRATION, "week")["ok"] and len(calls) == 8
+    db.close()
+
+
+def test_a_fit_kept_by_an_earlier_version_is_still_read(tmp_path, monkeypatch):
+    """A database from when one fit per unit was kept ({key, bgnbd, gamma_gamma}) is read as it is."""
+    from crm.db import Database
+    db = Database(tmp_path / "p.duckdb")
+    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
+    first = P.predict(db, CALIBRATION, "week")
+    (entry,) = json.loads(db.get_setting("model_fit_week"))["fits"]
+    db.set_setting("model_fit_week", json.dumps(entry))
+    calls = []
+    real = P.fit_bgnbd
+    monkeypatch.setattr(P, "fit_bgnbd", lambda *a: calls.append(1) or real(*a))
+    again = P.predict(db, CALIBRATION, "week")
+    assert calls == [] and again["bgnbd"] == first["bgnbd"]
     db.close()
