@@ -18,6 +18,7 @@ excluded).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -45,6 +46,10 @@ SELECT p.cust_no{customer_id}, p.frequency, p.recency_days::DOUBLE / ? AS recenc
        CASE WHEN p.frequency > 0 THEN (p.total_spend - p.first_spend)::DOUBLE / p.frequency END AS monetary_value
 FROM per p{customers}
 ORDER BY p.cust_no"""
+
+
+# part of a kept fit's key: a change to the summary's definition fits the models again
+SUMMARY_DIGEST = hashlib.sha256(SUMMARY_SQL.encode()).hexdigest()[:12]
 
 
 def summary(db: Database, as_of: dt.date, unit: str = "week", ids: bool = True) -> pd.DataFrame:
@@ -325,8 +330,8 @@ def _fits(db: Database, s: pd.DataFrame, as_of: dt.date, unit: str) -> tuple[Fit
     copy of this database), the same date and unit, the fits kept in the database then (settings
     `model_fit_<unit>`, the last `KEPT_FITS` used per unit, so the backtest's calibration fit does not
     push out the page's): the parameters as they were, so every score is the same, without fitting
-    again (1M orders: 1.6 s; 10M: ~25 s)."""
-    key = f"{db.content_version()}|{as_of.isoformat()}|{unit}|{len(s)}"
+    again (1M orders: 1.6 s; 10M: ~25 s). The key has the summary's definition too (`SUMMARY_DIGEST`)."""
+    key = f"{db.content_version()}|{as_of.isoformat()}|{unit}|{len(s)}|{SUMMARY_DIGEST}"
     kept = _kept_fits(db, unit)
     for i, entry in enumerate(kept):
         if entry.get("key") == key:

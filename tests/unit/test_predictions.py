@@ -365,6 +365,8 @@ def test_a_fit_is_kept_in_the_database_and_reused(tmp_path, monkeypatch):
     assert len(calls) == 7
     db.set_setting("model_fit_week", "{damaged")                  # a damaged entry: fitted again
     assert P.predict(db, CALIBRATION, "week")["ok"] and len(calls) == 8
+    monkeypatch.setattr(P, "SUMMARY_DIGEST", "changed")           # another summary definition: fitted again
+    assert P.predict(db, CALIBRATION, "week")["ok"] and len(calls) == 9
     db.close()
 
 
