@@ -1,6 +1,7 @@
 """Prediction timings on the benchmark database (made by bench_import.py), on a copy.
 
     python bench/bench_predictions.py                 # bench/out/bench_1000000.duckdb
+    python bench/bench_predictions.py --orders 1000000 10000000
 
 Median of 3 after a warm-up: the per-customer summary in DuckDB; the BG/NBD and Gamma-Gamma fits on
 200,000 customers (a sample of the summary) and on all of them; scoring 1,000,000 customers (the
@@ -40,10 +41,14 @@ def score(params: dict, gg: dict, s: pd.DataFrame) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--orders", type=int, default=1_000_000)
-    args = ap.parse_args()
+    ap.add_argument("--orders", type=int, nargs="+", default=[1_000_000])
+    for orders in ap.parse_args().orders:
+        bench(orders)
+
+
+def bench(orders: int) -> None:
     rows = []
-    with bench_copy(args.orders) as db:
+    with bench_copy(orders) as db:
         as_of = default_as_of(db)
         ms, s = timed(lambda: P.summary(db, as_of, "week"))
         rows.append(("per-customer summary (DuckDB)", len(s), ms))
@@ -74,7 +79,7 @@ def main() -> None:
         members = [int(c) for c in s["cust_no"].head(200_000)]
         ms, _ = timed(lambda: R.suggestions(db, members))
         rows.append(("suggested items", len(members), ms))
-    print(f"\n{args.orders:,} orders\n| step | rows | time |\n|---|---:|---:|")
+    print(f"\n{orders:,} orders\n| step | rows | time |\n|---|---:|---:|")
     for step, n, ms in rows:
         print(f"| {step} | {n:,} | {ms:,.0f} ms |")
 
