@@ -269,10 +269,15 @@ class Database:
         (5M rows × 5 columns: 0.3-0.5 s less than `.df()`), with the same dtypes and values: a NULL
         is NaN in a float column, NA in an integer or boolean one (pandas' nullable arrays), None in
         text."""
+        with self.read() as cur:
+            return self.columns_of(cur, sql, params)
+
+    @staticmethod
+    def columns_of(cur, sql: "str | Q", params: list | tuple | dict | None = None):
+        """`query_columns` on a cursor of your own (inside a transaction you began)."""
         import numpy as np
         import pandas as pd
-        with self.read() as cur:
-            cols = cur.execute(*_args(sql, params)).fetchnumpy()
+        cols = cur.execute(*_args(sql, params)).fetchnumpy()
         out = {}
         for name, col in cols.items():
             if isinstance(col, np.ma.MaskedArray):

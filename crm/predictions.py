@@ -23,6 +23,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -63,6 +64,47 @@ def summary(db: Database, as_of: dt.date, unit: str = "week", ids: bool = True) 
     # 5M buyers 2.0 -> 1.5 s against DuckDB's DataFrame conversion (and that against Python tuples)
     s = db.query_columns(sql, [as_of, as_of, k, k])
     return s.astype({"cust_no": "int64", "frequency": "int64"})
+
+
+# The summary without ids as of the latest order's date (the Predictions page's default) is kept in
+# the database, one per unit (table kept_summary_<unit>, its key in settings): a later first visit
+# reads it back (10M orders: 5M buyers in ~0.35 s instead of grouping 9.25M purchases in 1.6-1.8 s;
+# ~47 MB on disk per unit, recency and T kept as whole days). Other dates are computed each time (a
+# date tried once would only cost a write).
+
+
+def _kept_summary(db: Database, as_of: dt.date, unit: str) -> pd.DataFrame:
+    """`summary(db, as_of, unit, ids=False)`, read back when it was kept for the same data, date,
+    unit and definition; kept when the date is the latest order's (or later)."""
+    key = f"{db.content_version()}|{as_of.isoformat()}|{unit}|{SUMMARY_DIGEST}"
+    table, k = f"kept_summary_{unit}", UNITS[unit]
+    try:
+        with db.read() as cur:
+            cur.execute("BEGIN TRANSACTION")     # the key and the table read in one snapshot
+            try:
+                row = cur.execute("SELECT value FROM settings WHERE key = ?", [table]).fetchall()
+                if row and row[0][0] == key:      # recency and T as the summary's SQL divides them
+                    kept = db.columns_of(cur, f"SELECT cust_no, frequency, recency_days::DOUBLE / ? AS recency, "
+                                              f"t_days::DOUBLE / ? AS T, monetary_value FROM {table}", [k, k])
+                    return kept.astype({"cust_no": "int64", "frequency": "int64"})
+            finally:
+                cur.execute("COMMIT")
+    except duckdb.Error:
+        pass                                     # missing or damaged: computed again below
+    s = summary(db, as_of, unit, ids=False)
+    latest = db.scalar("SELECT max(ordered_at)::DATE FROM purchase_facts")
+    if latest is not None and as_of >= latest and not db.read_only:
+        try:
+            with db.write() as cur:
+                cur.register("kept_summary_df", s)
+                cur.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT cust_no, frequency, "   # whole days
+                            "round(recency * ?)::INTEGER AS recency_days, round(T * ?)::INTEGER AS t_days, "
+                            "monetary_value FROM kept_summary_df", [k, k])
+                cur.unregister("kept_summary_df")
+                cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [table, key])
+        except Exception:  # noqa: BLE001 — busy or read-only: computed again next time
+            pass
+    return s
 
 
 ALL_IDS_FROM = 10_000     # rows past which `with_ids` reads every id rather than look these up
@@ -266,7 +308,7 @@ def predict(db: Database, as_of: dt.date, unit: str = "week", horizon: float | N
     `ids=False`: the summary has no customer_id (see `summary`)."""
     k = UNITS[unit]
     horizon = float(horizon if horizon is not None else 365 / k)
-    s = summary(db, as_of, unit, ids)
+    s = summary(db, as_of, unit, ids) if ids else _kept_summary(db, as_of, unit)
     out = {"unit": unit, "horizon": horizon, "as_of": as_of, "summary": s, "bgnbd": None, "gamma_gamma": None,
            "ok": False, "problem": None, "customers": len(s), "repeat_customers": int((s["frequency"] > 0).sum())}
     if s.empty:

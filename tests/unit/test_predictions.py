@@ -384,3 +384,62 @@ def test_a_fit_kept_by_an_earlier_version_is_still_read(tmp_path, monkeypatch):
     again = P.predict(db, CALIBRATION, "week")
     assert calls == [] and again["bgnbd"] == first["bgnbd"]
     db.close()
+
+
+def test_the_summary_at_the_latest_date_is_kept_and_read_back(tmp_path, monkeypatch):
+    """The page's summary (no ids) as of the latest order's date is kept in the database per unit and
+    read back exactly (another session, a copy of the database); other dates, the ids, new data, a
+    missing table and a read-only database compute it."""
+    from crm.db import Database
+    path = tmp_path / "p.duckdb"
+    db = Database(path)
+    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
+    latest = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
+    real = P.summary
+    calls = []
+    monkeypatch.setattr(P, "summary", lambda *a, **k: calls.append(1) or real(*a, **k))
+
+    first = P.predict(db, latest, "week", ids=False)
+    assert first["ok"] and len(calls) == 1
+    again = P.predict(db, latest, "week", ids=False)
+    assert len(calls) == 1                                         # read back
+    pd.testing.assert_frame_equal(again["summary"], first["summary"], check_exact=True)
+    pd.testing.assert_frame_equal(P._kept_summary(db, latest, "week"), real(db, latest, "week", ids=False),
+                                  check_exact=True)
+    assert len(calls) == 1
+    P.predict(db, latest, "day", ids=False)                        # another unit: its own
+    P.predict(db, latest, "day", ids=False)
+    P.predict(db, latest, "week", ids=False)                       # both kept
+    assert len(calls) == 2
+    for _ in range(2):                                             # an earlier date: never kept
+        P.predict(db, CALIBRATION, "week", ids=False)
+    assert len(calls) == 4
+    P.predict(db, latest, "week")                                  # with ids: computed
+    assert len(calls) == 5
+    db.close()
+
+    copy = tmp_path / "copy.duckdb"                                # another process, a copy
+    copy.write_bytes(path.read_bytes())
+    db = Database(copy)
+    pd.testing.assert_frame_equal(P.predict(db, latest, "week", ids=False)["summary"], first["summary"],
+                                  check_exact=True)
+    assert len(calls) == 5
+    with db.write() as cur:                                        # the table gone: computed, kept again
+        cur.execute("DROP TABLE kept_summary_week")
+    P.predict(db, latest, "week", ids=False)
+    P.predict(db, latest, "week", ids=False)
+    assert len(calls) == 6
+    assert import_file(db, FIXTURES / "generic_cdnow.csv").ok     # new data: computed again
+    latest = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
+    fresh = P.predict(db, latest, "week", ids=False)
+    assert len(calls) == 7
+    pd.testing.assert_frame_equal(fresh["summary"], P.predict(db, latest, "week", ids=False)["summary"],
+                                  check_exact=True)
+    assert len(calls) == 7
+    db.close()
+
+    ro = Database(copy, read_only=True)                            # read-only: computed, nothing written
+    P.predict(ro, latest, "day", ids=False)
+    P.predict(ro, latest, "day", ids=False)
+    assert len(calls) == 9
+    ro.close()
