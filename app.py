@@ -32,6 +32,7 @@ pages = {
     ],
 }
 ui.login_gate()  # a password or single sign-on in .streamlit/secrets.toml: nothing below runs until signed in
+preload = ui.preload_charts()   # a session's first run: the browser starts loading the chart library
 nav = st.navigation(pages)
 ui.navigation_ready()
 ui.goto_requested()
@@ -45,4 +46,5 @@ def sidebar_status():
 
 sidebar_status()
 nav.run()
+ui.preload_done(preload)
 ui.warm_up()  # the other pages' modules, in the background (once per server process)

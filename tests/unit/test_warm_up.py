@@ -27,3 +27,25 @@ def test_it_starts_one_thread_per_server_process(monkeypatch):
     ui.warm_up()
     assert started == ["crm-warm-up"]
 
+
+
+def test_a_sessions_first_run_sends_a_hidden_chart_and_clears_it(monkeypatch, tmp_path):
+    """app.py sends the chart library's preload on a session's first run only, and clears it when
+    the page is drawn: nothing is left in the sidebar."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "w.duckdb"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception and at.session_state["_plotly_preloaded"]
+    assert not at.sidebar.get("plotly_chart")                     # cleared once the page was drawn
+
+    kept = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    kept.session_state["lang"] = "en"
+    monkeypatch.setattr(ui, "preload_done", lambda slot: None)     # not cleared: the chart was sent
+    kept.run()
+    assert len(kept.sidebar.get("plotly_chart")) == 1
+    kept.run()                                                     # the session's next run: none
+    assert not kept.sidebar.get("plotly_chart")
