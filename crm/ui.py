@@ -407,31 +407,6 @@ def require_data() -> bool:
 # and distributions (predictions, campaign results: ~1 s on a 2-core laptop) and Plotly's classes of
 # each kind of trace the charts draw (built on first use).
 WARM_PACKAGES = ("crm.analysis", "crm.charts")   # every module in them
-PRELOAD_KEY = "crm_plotly_preload"
-
-
-def preload_charts():
-    """On a session's first run: an empty chart, hidden, before the page is built, so the browser
-    starts loading Plotly's script (4.7 MB, fetched only when the first chart arrives) while the
-    server still works on the page. The first page's charts are drawn 0.3-0.4 s sooner on a
-    just-started server (its first run imports the engine). Returns the slot `preload_done` clears
-    once the page is drawn (None after the first run)."""
-    if st.session_state.get("_plotly_preloaded"):
-        return None
-    st.session_state["_plotly_preloaded"] = True
-    import plotly.graph_objects as go
-    st.html(f"<style>.st-key-{PRELOAD_KEY} {{display: none}}</style>")
-    slot = st.sidebar.empty()
-    with slot.container(key=PRELOAD_KEY):
-        st.plotly_chart(go.Figure(layout={"height": 10}), config={"staticPlot": True})
-    return slot
-
-
-def preload_done(slot) -> None:
-    if slot is not None:
-        slot.empty()
-
-
 WARM_MODULES = ("crm.campaigns", "crm.cohorts", "crm.coupons", "crm.exports", "crm.predictions", "crm.recommend",
                 "crm.tags", "scipy.special", "scipy.optimize", "scipy.stats")
 _warming = threading.Lock()
@@ -472,6 +447,31 @@ def _warm() -> None:
             go.Figure(trace(x=[1], y=[1])).to_json()
     except Exception:  # noqa: BLE001
         pass
+
+
+PRELOAD_KEY = "crm_plotly_preload"
+
+
+def preload_charts():
+    """On a session's first run: an empty chart, hidden, before the page is built, so the browser
+    starts loading Plotly's script (4.7 MB, fetched only when the first chart arrives) while the
+    server still works on the page. The first page's charts are drawn 0.3-0.4 s sooner on a
+    just-started server (its first run imports the engine). Returns the slot `preload_done` clears
+    once the page is drawn (None after the first run)."""
+    if st.session_state.get("_plotly_preloaded"):
+        return None
+    st.session_state["_plotly_preloaded"] = True
+    import plotly.graph_objects as go
+    st.html(f"<style>.st-key-{PRELOAD_KEY} {{display: none}}</style>")
+    slot = st.sidebar.empty()
+    with slot.container(key=PRELOAD_KEY):
+        st.plotly_chart(go.Figure(layout={"height": 10}), config={"staticPlot": True})
+    return slot
+
+
+def preload_done(slot) -> None:
+    if slot is not None:
+        slot.empty()
 
 
 def contact_list_buttons(cols, name: str, lang: str, key: str) -> None:
