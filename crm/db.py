@@ -308,11 +308,13 @@ class Database:
         return rows[0][0] if rows else None
 
     def close(self) -> None:
-        self.closed = True
-        try:
-            self._con.close()
-        except duckdb.Error:
-            pass
+        """Closes the connection once a write in progress (another thread's) has ended."""
+        with self._write_lock:
+            self.closed = True
+            try:
+                self._con.close()
+            except duckdb.Error:
+                pass
 
     def __enter__(self) -> "Database":
         return self

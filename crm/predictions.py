@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import threading
 from dataclasses import asdict, dataclass
 
 import duckdb
@@ -91,17 +92,39 @@ def _kept_summary(db: Database, as_of: dt.date, unit: str) -> pd.DataFrame:
     s = summary(db, as_of, unit, ids=False)
     latest = db.scalar("SELECT max(ordered_at)::DATE FROM purchase_facts")
     if latest is not None and as_of >= latest and not db.read_only:
-        try:
-            with db.write() as cur:
-                cur.register("kept_summary_df", s)
-                cur.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT cust_no, frequency, "   # whole days
-                            "round(recency * ?)::INTEGER AS recency_days, round(T * ?)::INTEGER AS t_days, "
-                            "monetary_value FROM kept_summary_df", [k, k])
-                cur.unregister("kept_summary_df")
-                cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [table, key])
-        except Exception:  # noqa: BLE001 — busy or read-only: computed again next time
-            pass
+        # written in the background (10M orders: 0.6-0.7 s), so this visit does not wait for it
+        keeper = threading.Thread(target=_keep_summary, args=(db, table, key, s, k), name="crm-keep-summary",
+                                  daemon=True)
+        with _keepers_lock:
+            _keepers[:] = [t for t in _keepers if t.is_alive()] + [keeper]
+        keeper.start()
     return s
+
+
+_keepers: list[threading.Thread] = []
+_keepers_lock = threading.Lock()
+
+
+def _keep_summary(db: Database, table: str, key: str, s: pd.DataFrame, k: int) -> None:
+    try:
+        with db.write() as cur:
+            cur.register("kept_summary_df", s)
+            cur.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT cust_no, frequency, "   # whole days
+                        "round(recency * ?)::INTEGER AS recency_days, round(T * ?)::INTEGER AS t_days, "
+                        "monetary_value FROM kept_summary_df", [k, k])
+            cur.unregister("kept_summary_df")
+            cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [table, key])
+    except Exception:  # noqa: BLE001 — busy, read-only or closed meanwhile: computed again next time
+        pass
+
+
+def wait_for_kept_summaries() -> None:
+    """Until the summaries being kept in the background are written (tests; a closing database waits
+    for a write in progress by itself)."""
+    with _keepers_lock:
+        running = list(_keepers)
+    for t in running:
+        t.join()
 
 
 ALL_IDS_FROM = 10_000     # rows past which `with_ids` reads every id rather than look these up

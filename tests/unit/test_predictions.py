@@ -401,6 +401,7 @@ def test_the_summary_at_the_latest_date_is_kept_and_read_back(tmp_path, monkeypa
 
     first = P.predict(db, latest, "week", ids=False)
     assert first["ok"] and len(calls) == 1
+    P.wait_for_kept_summaries()                                    # written in the background
     again = P.predict(db, latest, "week", ids=False)
     assert len(calls) == 1                                         # read back
     pd.testing.assert_frame_equal(again["summary"], first["summary"], check_exact=True)
@@ -408,6 +409,7 @@ def test_the_summary_at_the_latest_date_is_kept_and_read_back(tmp_path, monkeypa
                                   check_exact=True)
     assert len(calls) == 1
     P.predict(db, latest, "day", ids=False)                        # another unit: its own
+    P.wait_for_kept_summaries()
     P.predict(db, latest, "day", ids=False)
     P.predict(db, latest, "week", ids=False)                       # both kept
     assert len(calls) == 2
@@ -427,12 +429,14 @@ def test_the_summary_at_the_latest_date_is_kept_and_read_back(tmp_path, monkeypa
     with db.write() as cur:                                        # the table gone: computed, kept again
         cur.execute("DROP TABLE kept_summary_week")
     P.predict(db, latest, "week", ids=False)
+    P.wait_for_kept_summaries()
     P.predict(db, latest, "week", ids=False)
     assert len(calls) == 6
     assert import_file(db, FIXTURES / "generic_cdnow.csv").ok     # new data: computed again
     latest = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
     fresh = P.predict(db, latest, "week", ids=False)
     assert len(calls) == 7
+    P.wait_for_kept_summaries()
     pd.testing.assert_frame_equal(fresh["summary"], P.predict(db, latest, "week", ids=False)["summary"],
                                   check_exact=True)
     assert len(calls) == 7
@@ -443,3 +447,45 @@ def test_the_summary_at_the_latest_date_is_kept_and_read_back(tmp_path, monkeypa
     P.predict(ro, latest, "day", ids=False)
     assert len(calls) == 9
     ro.close()
+
+
+def test_the_summary_is_kept_in_the_background_and_a_closing_database_waits_for_a_write(tmp_path, monkeypatch):
+    """The page's prediction returns before its summary is written (the write runs in a thread of its
+    own), and closing the database waits for a write in progress in another thread."""
+    import threading
+
+    from crm.db import Database
+    db = Database(tmp_path / "p.duckdb")
+    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
+    latest = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
+    release = threading.Event()
+    real = P._keep_summary
+    monkeypatch.setattr(P, "_keep_summary", lambda *args: release.wait(30) and real(*args))
+    res = P.predict(db, latest, "week", ids=False)
+    assert res["ok"] and db.get_setting("kept_summary_week") is None   # returned before the write
+    release.set()
+    P.wait_for_kept_summaries()
+    assert db.get_setting("kept_summary_week") is not None
+
+    holding, done = threading.Event(), threading.Event()
+
+    def writer():
+        with db.write() as cur:
+            holding.set()
+            done.wait(30)
+            cur.execute("INSERT OR REPLACE INTO settings VALUES ('probe', 'landed')")
+
+    w = threading.Thread(target=writer)
+    w.start()
+    assert holding.wait(30)
+    closer = threading.Thread(target=db.close)
+    closer.start()
+    closer.join(0.5)
+    assert closer.is_alive() and not db.closed                  # waits for the writer
+    done.set()
+    w.join(30)
+    closer.join(30)
+    assert db.closed
+    db = Database(tmp_path / "p.duckdb")
+    assert db.get_setting("probe") == "landed"
+    db.close()
