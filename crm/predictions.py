@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .db import Database
+from .models import load as _models
 from .sql import Q
 
 UNITS = {"day": 1, "week": 7}
@@ -50,8 +51,11 @@ FROM per p{customers}
 ORDER BY p.cust_no"""
 
 
-# part of a kept fit's key: a change to the summary's definition fits the models again
-SUMMARY_DIGEST = hashlib.sha256(SUMMARY_SQL.encode()).hexdigest()[:12]
+# part of a kept fit's and a kept summary's key: a change to the summary's definition, to the purchase
+# table it reads or to how a summary is kept computes them again
+KEPT_FORMAT = "2"
+SUMMARY_DIGEST = hashlib.sha256("|".join(
+    [SUMMARY_SQL, _models()["purchase_facts"].digest, KEPT_FORMAT]).encode()).hexdigest()[:12]
 
 
 def summary(db: Database, as_of: dt.date, unit: str = "week", ids: bool = True) -> pd.DataFrame:
@@ -108,6 +112,8 @@ _keepers_lock = threading.Lock()
 def _keep_summary(db: Database, table: str, key: str, s: pd.DataFrame, k: int) -> None:
     try:
         with db.write() as cur:
+            if not key.startswith(f"{db.content_version()}|"):
+                return       # the data changed since it was computed (an import, a deletion): not kept
             cur.register("kept_summary_df", s)
             cur.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT cust_no, frequency, "   # whole days
                         "round(recency * ?)::INTEGER AS recency_days, round(T * ?)::INTEGER AS t_days, "
@@ -366,13 +372,13 @@ def predict(db: Database, as_of: dt.date, unit: str = "week", horizon: float | N
     return out
 
 
-KEPT_FITS = 4     # fits kept per unit: the page's as-of date, the backtest's calibration date, a few more
+KEPT_FITS = 4     # fits kept per unit, the last fitted first: the page's date, the backtest's, a few more
 
 
-def _kept_fits(db: Database, unit: str) -> list[dict]:
-    """The fits kept for a unit, most recently used first ([] when none or damaged)."""
+def _kept_fits(raw: str | None) -> list[dict]:
+    """The fits kept for a unit (a setting's value), the last fitted first ([] when none or damaged)."""
     try:
-        kept = json.loads(db.get_setting(f"model_fit_{unit}") or "{}")
+        kept = json.loads(raw or "{}")
         if isinstance(kept, dict) and "key" in kept:        # kept when one fit per unit was kept
             return [kept]
         return [f for f in kept.get("fits", []) if isinstance(f, dict)]
@@ -380,9 +386,15 @@ def _kept_fits(db: Database, unit: str) -> list[dict]:
         return []
 
 
-def _keep_fits(db: Database, unit: str, fits: list[dict]) -> None:
+def _keep_fit(db: Database, unit: str, entry: dict) -> None:
+    """Adds a fit in front of those kept, read and written in one transaction (two sessions fitting at
+    once keep both)."""
+    name = f"model_fit_{unit}"
     try:
-        db.set_setting(f"model_fit_{unit}", json.dumps({"fits": fits[:KEPT_FITS]}))
+        with db.write() as cur:
+            row = cur.execute("SELECT value FROM settings WHERE key = ?", [name]).fetchall()
+            fits = [entry, *(e for e in _kept_fits(row[0][0] if row else None) if e.get("key") != entry["key"])]
+            cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [name, json.dumps({"fits": fits[:KEPT_FITS]})])
     except Exception:  # noqa: BLE001 — a database opened read-only or busy: the fit is still good
         pass
 
@@ -390,26 +402,22 @@ def _keep_fits(db: Database, unit: str, fits: list[dict]) -> None:
 def _fits(db: Database, s: pd.DataFrame, as_of: dt.date, unit: str) -> tuple[Fit, Fit]:
     """Both models fitted on these buyers — or, when they were fitted before on the same data (any
     copy of this database), the same date and unit, the fits kept in the database then (settings
-    `model_fit_<unit>`, the last `KEPT_FITS` used per unit, so the backtest's calibration fit does not
-    push out the page's): the parameters as they were, so every score is the same, without fitting
-    again (1M orders: 1.6 s; 10M: ~25 s). The key has the summary's definition too (`SUMMARY_DIGEST`)."""
+    `model_fit_<unit>`, the last `KEPT_FITS` fitted per unit, so the backtest's calibration fit does
+    not push out the page's; reading one writes nothing): the parameters as they were, so every score
+    is the same, without fitting again (1M orders: 1.6 s; 10M: ~25 s). The key has the summary's
+    definition too (`SUMMARY_DIGEST`)."""
     key = f"{db.content_version()}|{as_of.isoformat()}|{unit}|{len(s)}|{SUMMARY_DIGEST}"
-    kept = _kept_fits(db, unit)
-    for i, entry in enumerate(kept):
+    for entry in _kept_fits(db.get_setting(f"model_fit_{unit}")):
         if entry.get("key") == key:
             try:
-                found = Fit(**entry["bgnbd"]), Fit(**entry["gamma_gamma"])
+                return Fit(**entry["bgnbd"]), Fit(**entry["gamma_gamma"])
             except (TypeError, KeyError):
                 break                                  # damaged: fitted again below
-            if i:                                      # most recently used first
-                _keep_fits(db, unit, [entry, *kept[:i], *kept[i + 1:]])
-            return found
     bg = fit_bgnbd(s["frequency"], s["recency"], s["T"])
     gg = fit_gamma_gamma(s["frequency"], s["monetary_value"])
     plain = lambda f: {**asdict(f), "params": {k: float(v) for k, v in f.params.items()},  # noqa: E731
                        "ll": float(f.ll), "converged": bool(f.converged), "customers": int(f.customers)}
-    _keep_fits(db, unit, [{"key": key, "bgnbd": plain(bg), "gamma_gamma": plain(gg)},
-                          *(e for e in kept if e.get("key") != key)])
+    _keep_fit(db, unit, {"key": key, "bgnbd": plain(bg), "gamma_gamma": plain(gg)})
     return bg, gg
 
 

@@ -347,17 +347,19 @@ def test_a_fit_is_kept_in_the_database_and_reused(tmp_path, monkeypatch):
     P.predict(db, CALIBRATION, "day")                             # another unit: fitted
     P.predict(db, CALIBRATION - dt.timedelta(days=30), "week")    # another date (a backtest's): fitted
     assert len(calls) == 2
-    P.predict(db, CALIBRATION, "week")                            # both kept: neither fitted again
+    writes = []
+    real_write = db.write
+    monkeypatch.setattr(db, "write", lambda: writes.append(1) or real_write())
+    P.predict(db, CALIBRATION, "week")                            # both kept: neither fitted again,
     P.predict(db, CALIBRATION - dt.timedelta(days=30), "week")
-    assert len(calls) == 2
-    # the last KEPT_FITS used per unit are kept: three more dates push out the least recently used
-    P.predict(db, CALIBRATION, "week")
+    assert len(calls) == 2 and writes == []                       # and reading them writes nothing
+    # the last KEPT_FITS fitted per unit are kept: three more dates push out the first fitted
     for days in (60, 90, 120):
         P.predict(db, CALIBRATION - dt.timedelta(days=days), "week")
     assert len(calls) == 5
-    P.predict(db, CALIBRATION, "week")                            # used last but four: still kept
+    P.predict(db, CALIBRATION - dt.timedelta(days=30), "week")    # fitted fourth last: still kept
     assert len(calls) == 5
-    P.predict(db, CALIBRATION - dt.timedelta(days=30), "week")    # least recently used: pushed out
+    P.predict(db, CALIBRATION, "week")                            # fitted first: pushed out
     assert len(calls) == 6
     assert len(json.loads(db.get_setting("model_fit_week"))["fits"]) == P.KEPT_FITS
     assert import_file(db, FIXTURES / "generic_cdnow.csv").ok     # new data: fitted again
@@ -418,6 +420,9 @@ def test_the_summary_at_the_latest_date_is_kept_and_read_back(tmp_path, monkeypa
     assert len(calls) == 4
     P.predict(db, latest, "week")                                  # with ids: computed
     assert len(calls) == 5
+    kept = db.get_setting("kept_summary_week")                     # computed before the data changed:
+    P._keep_summary(db, "kept_summary_week", "other data|" + kept.split("|", 1)[1], first["summary"], 7)
+    assert db.get_setting("kept_summary_week") == kept             # not written
     db.close()
 
     copy = tmp_path / "copy.duckdb"                                # another process, a copy
