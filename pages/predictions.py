@@ -44,7 +44,8 @@ def fit_lines(res: dict, lang: str) -> None:
 
 def backtest_section(db, f, unit: str, lang: str) -> None:
     st.subheader(tr("predict_backtest_title"))
-    bt = cached_backtest(db.data_version(), f.as_of, unit)
+    with st.spinner(tr("predict_backtest_working"), show_time=True):
+        bt = cached_backtest(db.data_version(), f.as_of, unit)
     if bt is None:
         st.info(tr("predict_backtest_short"))
         return
@@ -104,7 +105,8 @@ def page() -> None:
     unit = st.radio(tr("predict_unit"), list(predictions.UNITS), horizontal=True, key=P + "unit",
                     format_func=lambda u, lang=lang: i18n.t(f"predict_unit_{u}", lang))
     st.caption(tr("predict_scope", as_of=i18n.fmt_date(f.as_of, lang)))
-    res = ui.prediction(f.as_of, unit)
+    with st.spinner(tr("predict_working"), show_time=True):   # shown only when it takes over half a second
+        res = ui.prediction(f.as_of, unit)
     if not res["ok"]:
         fallback(db, f, res["problem"], lang)
         return
