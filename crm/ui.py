@@ -453,14 +453,14 @@ PRELOAD_KEY = "crm_plotly_preload"
 
 
 def preload_charts():
-    """On a session's first run: an empty chart, hidden, before the page is built, so the browser
-    starts loading Plotly's script (4.7 MB, fetched only when the first chart arrives) while the
-    server still works on the page. The first page's charts are drawn 0.3-0.4 s sooner on a
-    just-started server (its first run imports the engine). Returns the slot `preload_done` clears
-    once the page is drawn (None after the first run)."""
+    """Until a run of the session has finished: an empty chart, hidden, before the page is built, so
+    the browser starts loading Plotly's script (4.7 MB, fetched only when the first chart arrives)
+    while the server still works on the page. The first page's charts are drawn 0.3-0.4 s sooner on
+    a just-started server (its first run imports the engine). Returns the slot `preload_done` clears
+    once the page is drawn (None once a run has finished: a run cut short by a page switch, as a
+    deep link's first run is, sends it again)."""
     if st.session_state.get("_plotly_preloaded"):
         return None
-    st.session_state["_plotly_preloaded"] = True
     import plotly.graph_objects as go
     st.html(f"<style>.st-key-{PRELOAD_KEY} {{display: none}}</style>")
     slot = st.sidebar.empty()
@@ -472,6 +472,7 @@ def preload_charts():
 def preload_done(slot) -> None:
     if slot is not None:
         slot.empty()
+        st.session_state["_plotly_preloaded"] = True
 
 
 def contact_list_buttons(cols, name: str, lang: str, key: str) -> None:

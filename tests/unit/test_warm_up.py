@@ -2,6 +2,7 @@
 import importlib
 
 from crm import ui
+from tests.app.test_auth_gate import server_mode  # noqa: F401 — the fixture: every run starts with app.py
 
 
 def test_every_module_it_warms_exists():
@@ -29,7 +30,7 @@ def test_it_starts_one_thread_per_server_process(monkeypatch):
 
 
 
-def test_a_sessions_first_run_sends_a_hidden_chart_and_clears_it(monkeypatch, tmp_path):
+def test_a_sessions_first_run_sends_a_hidden_chart_and_clears_it(monkeypatch, tmp_path, server_mode):
     """app.py sends the chart library's preload on a session's first run only, and clears it when
     the page is drawn: nothing is left in the sidebar."""
     from streamlit.testing.v1 import AppTest
@@ -44,8 +45,32 @@ def test_a_sessions_first_run_sends_a_hidden_chart_and_clears_it(monkeypatch, tm
 
     kept = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     kept.session_state["lang"] = "en"
-    monkeypatch.setattr(ui, "preload_done", lambda slot: None)     # not cleared: the chart was sent
+    real = ui.preload_done
+
+    def mark_without_clearing(slot):
+        if slot is not None:
+            import streamlit as st
+            st.session_state["_plotly_preloaded"] = True
+
+    monkeypatch.setattr(ui, "preload_done", mark_without_clearing)
     kept.run()
-    assert len(kept.sidebar.get("plotly_chart")) == 1
-    kept.run()                                                     # the session's next run: none
-    assert not kept.sidebar.get("plotly_chart")
+    assert len(kept.sidebar.get("plotly_chart")) == 1            # not cleared: the chart was sent
+    monkeypatch.setattr(ui, "preload_done", real)
+    kept.run()                                                     # every run through app.py, as on a server
+    assert not kept.sidebar.get("plotly_chart") and kept.sidebar.selectbox(key="lang_select")
+
+
+def test_a_run_cut_short_sends_the_preload_again(monkeypatch, tmp_path, server_mode):
+    """A run that does not finish (a page switch, as a deep link's first run on a just-started server
+    is) has not marked the preload as sent: the next run sends it again."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "w.duckdb"))
+    monkeypatch.setattr(ui, "preload_done", lambda slot: None)     # as if every run were cut short
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.run()
+    assert len(at.sidebar.get("plotly_chart")) == 1
+    assert "_plotly_preloaded" not in at.session_state
