@@ -31,6 +31,7 @@ import pandas as pd
 from .db import Database
 from .models import load as _models
 from .sql import Q
+from .summary import default_as_of
 
 UNITS = {"day": 1, "week": 7}
 
@@ -94,7 +95,7 @@ def _kept_summary(db: Database, as_of: dt.date, unit: str) -> pd.DataFrame:
     except duckdb.Error:
         pass                                     # missing or damaged: computed again below
     s = summary(db, as_of, unit, ids=False)
-    latest = db.scalar("SELECT max(ordered_at)::DATE FROM purchase_facts")
+    latest = default_as_of(db)
     if latest is not None and as_of >= latest and not db.read_only:
         # written in the background (10M orders: 0.6-0.7 s), so this visit does not wait for it
         keeper = threading.Thread(target=_keep_summary, args=(db, table, key, s, k), name="crm-keep-summary",

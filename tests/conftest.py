@@ -45,3 +45,17 @@ def _no_env_db(monkeypatch, tmp_path):
     # Never touch the developer's own database from a test.
     monkeypatch.setenv("CRM_DB", str(tmp_path / "env.duckdb"))
     monkeypatch.setenv("CRM_LANG", "en")
+
+
+@pytest.fixture
+def server_mode(monkeypatch):
+    """Every run starts with app.py, as on a server where st.navigation has run once. (AppTest starts
+    each run in the old pages/ mode: a rerun on a page runs that page file without app.py — the
+    pages' own check (ui.guarded) keeps those closed, see test_auth_gate.test_deep_page_is_gated.)"""
+    from streamlit.runtime.pages_manager import PagesManager
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -27,20 +27,6 @@ def _fresh_limiter(monkeypatch, tmp_path):
     auth.LIMITER.reset()
 
 
-@pytest.fixture
-def server_mode(monkeypatch):
-    """Every run starts with app.py, as on a server where st.navigation has run once. (AppTest starts
-    each run in the old pages/ mode: a rerun on a page runs that page file without app.py — the
-    pages' own check (ui.guarded) keeps those closed, see test_deep_page_is_gated.)"""
-    from streamlit.runtime.pages_manager import PagesManager
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
 @pytest.fixture(params=["pages_dir_mode", "server_mode"])
 def either_mode(request):
     if request.param == "server_mode":

@@ -2,7 +2,6 @@
 import importlib
 
 from crm import ui
-from tests.app.test_auth_gate import server_mode  # noqa: F401 — the fixture: every run starts with app.py
 
 
 def test_every_module_it_warms_exists():
