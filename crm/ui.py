@@ -4,11 +4,13 @@ This is the only engine module that imports Streamlit (README, "Project layout")
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import pkgutil
 import sys
 import threading
+import time
 import traceback
 
 import duckdb
@@ -197,15 +199,49 @@ def chart(fig, key: str, selectable: bool = True) -> list:
     """Draw a Plotly figure. Clicking a bar, point or cell returns the clicked points' `customdata`
     (put a segment id there), so opening the cohort of those members is a one-line addition."""
     if not selectable:
-        st.plotly_chart(fig, key=key, config={"displaylogo": False})
+        with figures_safe():
+            st.plotly_chart(fig, key=key, config={"displaylogo": False})
         return []
-    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",),
-                            config={"displaylogo": False})
+    with figures_safe():
+        event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",),
+                                config={"displaylogo": False})
     try:
         points = event.selection.points  # type: ignore[union-attr]
     except AttributeError:
         return []
     return [p.get("customdata") for p in points if p.get("customdata") is not None]
+
+
+# -- pandas' first import and Plotly ---------------------------------------------------------------
+# Plotly, building or sending a figure, looks pandas and numpy up in sys.modules without importing
+# them; while another thread imports pandas for the first time, a half-built module is there, and the
+# figure fails ("partially initialized module 'pandas' has no attribute 'Series'"). Home is drawn
+# without pandas, so that first import may come from the background warm-up or from another session
+# while a figure is built. Hence: pandas is first imported only by `import_pandas` (app.py calls it
+# before every page but Home; the warm-up before its imports), and until it has been, figures are
+# built and sent inside `figures_safe()`. Both hold one lock; once pandas is in, neither waits.
+_pandas_lock = threading.RLock()
+_pandas_ready = threading.Event()
+
+
+def import_pandas() -> None:
+    """Import pandas (and numpy) for the first time in this process, with no figure being built."""
+    if not _pandas_ready.is_set():
+        with _pandas_lock:
+            import numpy  # noqa: F401
+            import pandas  # noqa: F401
+            _pandas_ready.set()
+
+
+@contextlib.contextmanager
+def figures_safe():
+    """Build or send Plotly figures here until pandas is imported (see above): its first import waits
+    for them, and they wait for it."""
+    if _pandas_ready.is_set():
+        yield
+        return
+    with _pandas_lock:
+        yield
 
 
 # -- the login gate (logic and settings: crm/auth.py) ----------------------------------------------
@@ -409,13 +445,18 @@ def require_data() -> bool:
 WARM_PACKAGES = ("crm.analysis", "crm.charts")   # every module in them
 WARM_MODULES = ("crm.campaigns", "crm.cohorts", "crm.coupons", "crm.exports", "crm.predictions", "crm.recommend",
                 "crm.tags", "scipy.special", "scipy.optimize", "scipy.stats")
+# The browser still fetches the first page's scripts from this server for a moment after its run, and
+# imports hold the interpreter lock the server needs to answer: starting at once cost a cold Home
+# ~0.1-0.2 s at 1M orders (a lower OS priority for the thread did not help: it is the lock, not the CPU).
+WARM_DELAY_S = 1.0
 _warming = threading.Lock()
 _warm_started = False
 
 
 def warm_up() -> None:
     """Called by app.py once the page is drawn: the first time in this server process, a background
-    thread imports `warm_modules()` and builds one figure of each trace kind, so the first visit of
+    thread waits `WARM_DELAY_S`, then imports `warm_modules()` and builds one figure of each trace
+    kind, so the first visit of
     another page does not wait for that (a page that needs a module meanwhile waits for that one
     import only, never for the whole list)."""
     global _warm_started
@@ -436,6 +477,8 @@ def warm_modules() -> list[str]:
 
 
 def _warm() -> None:
+    time.sleep(WARM_DELAY_S)
+    import_pandas()
     for name in warm_modules():
         try:
             importlib.import_module(name)
@@ -464,7 +507,7 @@ def preload_charts():
     import plotly.graph_objects as go
     st.html(f"<style>.st-key-{PRELOAD_KEY} {{display: none}}</style>")
     slot = st.sidebar.empty()
-    with slot.container(key=PRELOAD_KEY):
+    with slot.container(key=PRELOAD_KEY), figures_safe():
         st.plotly_chart(go.Figure(layout={"height": 10}), config={"staticPlot": True})
     return slot
 
