@@ -3,13 +3,16 @@ import streamlit as st
 
 from crm import ui
 
-st.set_page_config(page_title="会员分析 · Member desk", page_icon="🛍️", layout="wide")
+st.set_page_config(page_title="会员分析 · Member desk", layout="wide")
 
 lang = ui.lang()
 with st.sidebar:
     st.selectbox(ui.tr("sidebar_lang"), ["zh", "en"], index=["zh", "en"].index(lang), key="lang_select",
                  format_func=lambda code: {"zh": "中文", "en": "English"}[code],
                  on_change=lambda: st.session_state.update(lang=st.session_state["lang_select"]))
+ui.login_gate()  # a password or single sign-on in .streamlit/secrets.toml: nothing below runs until signed in
+preload = ui.preload_charts()   # a session's first run: the browser starts loading the chart library
+st.set_page_config(page_icon="🛍️")  # after the preload: recognising an emoji loads Streamlit's emoji table
 
 PAGE_ICONS = {"levels": ":material/military_tech:", "timing": ":material/schedule:",
               "amount": ":material/payments:", "counts": ":material/format_list_numbered:",
@@ -31,8 +34,6 @@ pages = {
         st.Page("pages/members.py", title=ui.tr("nav_members"), icon=":material/sell:", url_path="members"),
     ],
 }
-ui.login_gate()  # a password or single sign-on in .streamlit/secrets.toml: nothing below runs until signed in
-preload = ui.preload_charts()   # a session's first run: the browser starts loading the chart library
 nav = st.navigation(pages)
 ui.navigation_ready()
 ui.goto_requested()
