@@ -542,4 +542,53 @@ def _predict(data_version: str, as_of, unit: str) -> dict:
 def prediction(as_of, unit: str = "week") -> dict:
     """The fitted models and every buyer's scores as of a date, cached by data version (shared by the
     Predictions page and the member page)."""
-    return _predict(db().data_version(), as_of, unit)
+    version = db().data_version()
+    _wait_for_prepared(version, as_of, unit)
+    return _predict(version, as_of, unit)
+
+
+# -- the Predictions page's models, fitted in the background after an import ------------------------
+_preparing_lock = threading.Lock()
+_preparing: dict[str, tuple] = {}   # data version → (thread, as-of date, unit): the latest version only
+
+
+def prepare_predictions() -> None:
+    """Called once an import (or the sample data) has landed: a background thread fits the models the
+    Predictions page opens with (the latest order's date, its first time unit) and keeps the fit and
+    the buyers' summary in the database, as a visit would. The page's first visit after an import then
+    reads them instead of fitting while the user waits (10M orders: ~12 s; 1M: ~1.5 s); a visit asking
+    for the same while it runs waits for it rather than fitting twice. Once per data version; a failure
+    only leaves the work to the page, which reports it."""
+    import_pandas()                 # (the predictions module needs it: Home's sample button comes before)
+    from .predictions import UNITS
+    from .summary import default_as_of
+    database = db()
+    version, as_of, unit = database.data_version(), default_as_of(database), next(iter(UNITS))
+    if as_of is None:
+        return
+    with _preparing_lock:
+        if version in _preparing:
+            return
+        thread = threading.Thread(target=_prepare, args=(database, version, as_of, unit), name="crm-predictions",
+                                  daemon=True)
+        _preparing.clear()
+        _preparing[version] = (thread, as_of, unit)
+    thread.start()
+
+
+def _prepare(database: Database, version: str, as_of, unit: str) -> None:
+    try:
+        import_pandas()
+        from . import predictions
+        if database.data_version() == version:
+            predictions.predict(database, as_of, unit, ids=False)
+            predictions.wait_for_kept_summaries()
+    except Exception:  # noqa: BLE001 — only a head start: the page fits itself and says what is wrong
+        pass
+
+
+def _wait_for_prepared(version: str, as_of, unit: str) -> None:
+    with _preparing_lock:
+        thread, prepared_as_of, prepared_unit = _preparing.get(version, (None, None, None))
+    if thread is not None and (prepared_as_of, prepared_unit) == (as_of, unit):
+        thread.join()
