@@ -445,10 +445,12 @@ def require_data() -> bool:
 WARM_PACKAGES = ("crm.analysis", "crm.charts")   # every module in them
 WARM_MODULES = ("crm.campaigns", "crm.cohorts", "crm.coupons", "crm.exports", "crm.predictions", "crm.recommend",
                 "crm.tags", "scipy.special", "scipy.optimize", "scipy.stats")
-# The browser still fetches the first page's scripts from this server for a moment after its run, and
-# imports hold the interpreter lock the server needs to answer: starting at once cost a cold Home
-# ~0.1-0.2 s at 1M orders (a lower OS priority for the thread did not help: it is the lock, not the CPU).
-WARM_DELAY_S = 1.0
+# The browser still fetches the first page's last scripts from this server just after its run, and
+# imports hold the interpreter lock the server needs to answer. Measured (Home, then the next page at
+# once, each a median of 3-4 new servers; this machine's noise is about ±0.1 s): starting at once,
+# Home 2.44 s at 1M orders; after 1 s, Home 2.35 s but the next page waited for the imports (10M:
+# Levels 0.68 -> 0.82 s); after 0.3 s, Home 2.36 s and Levels 0.50 s (10M: 0.71 s).
+WARM_DELAY_S = 0.3
 _warming = threading.Lock()
 _warm_started = False
 
