@@ -46,8 +46,6 @@ def sidebar_status():
 
 
 sidebar_status()
-if nav.url_path:       # every page but Home, which is drawn without pandas: see ui.import_pandas
-    ui.import_pandas()
 nav.run()
 ui.preload_done(preload)
 ui.warm_up()  # the other pages' modules, in the background (once per server process)

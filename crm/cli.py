@@ -434,11 +434,12 @@ def _report(db, as_of, start, end, levels) -> int:
                  "end": (end or as_of).isoformat(), "level_filter": list(levels)}
     out["summary"] = to_json_ready(summary(db, as_of=f.last_day, start=start))
     weekly = weekly_trend(db, as_of)
-    out["weekly_trend"] = [{"week_end": week_end.strftime("%Y-%m-%d"), "purchases": purchases, "buyers": buyers,
-                            "gmv": round(gmv, 2), "avg_spend_per_buyer": aspb, "repurchase_rate_4w": rate}
-                           for week_end, purchases, buyers, gmv, aspb, rate
-                           in zip(*(weekly[c] for c in ("week_end", "purchases", "buyers", "gmv",
-                                                        "avg_spend_per_buyer", "repurchase_rate")))]
+    out["weekly_trend"] = [{"week_end": r.week_end.strftime("%Y-%m-%d"), "purchases": int(r.purchases),
+                            "buyers": int(r.buyers), "gmv": round(float(r.gmv), 2),
+                            "avg_spend_per_buyer": None if r.avg_spend_per_buyer != r.avg_spend_per_buyer
+                            else float(r.avg_spend_per_buyer),
+                            "repurchase_rate_4w": None if r.repurchase_rate != r.repurchase_rate
+                            else float(r.repurchase_rate)} for r in weekly.itertuples()]
     out["anomalies"] = anomalies(weekly)
     for name in REPORT_SECTIONS:
         try:

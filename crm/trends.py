@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from typing import Mapping, Sequence
+
+import pandas as pd
 
 from .db import Database
 from .summary import summary
@@ -46,10 +47,10 @@ close_k AS (
     FROM (SELECT k, cust_no, count(*) AS n FROM close_spread GROUP BY k, cust_no) GROUP BY k
 )
 SELECT ?::DATE - (7 * w.k)::INTEGER AS week_end, coalesce(weekly.purchases, 0) AS purchases,
-       coalesce(weekly.buyers, 0) AS buyers, coalesce(weekly.gmv, 0)::DECIMAL(18,2)::DOUBLE AS gmv,
-       (CASE WHEN weekly.buyers > 0 THEN round(weekly.gmv / weekly.buyers, 2) END)::DOUBLE AS avg_spend_per_buyer,
-       (CASE WHEN coalesce(pl.buyers, 0) + coalesce(c.buyers, 0) > 0
-            THEN round(coalesce(c.repeat, 0) / (coalesce(pl.buyers, 0) + coalesce(c.buyers, 0)), 4) END)::DOUBLE
+       coalesce(weekly.buyers, 0) AS buyers, coalesce(weekly.gmv, 0)::DECIMAL(18,2) AS gmv,
+       CASE WHEN weekly.buyers > 0 THEN round(weekly.gmv / weekly.buyers, 2) END AS avg_spend_per_buyer,
+       CASE WHEN coalesce(pl.buyers, 0) + coalesce(c.buyers, 0) > 0
+            THEN round(coalesce(c.repeat, 0) / (coalesce(pl.buyers, 0) + coalesce(c.buyers, 0)), 4) END
            AS repurchase_rate
 FROM (SELECT range AS k FROM range(?)) w LEFT JOIN weekly USING (k) LEFT JOIN plain pl USING (k)
      LEFT JOIN close_k c USING (k)
@@ -57,31 +58,27 @@ ORDER BY week_end
 """
 
 METRICS = ("buyers", "gmv", "repurchase_rate", "avg_spend_per_buyer")
-COLUMNS = ("week_end", "purchases", "buyers", "gmv", "avg_spend_per_buyer", "repurchase_rate")
 
 
-def weekly_trend(db: Database, as_of: dt.date, weeks: int = 26, window_days: int = 28) -> dict[str, list]:
+def weekly_trend(db: Database, as_of: dt.date, weeks: int = 26, window_days: int = 28) -> pd.DataFrame:
     """Buyers, purchases, GMV and 客单价 per week, and the repurchase rate over the trailing
-    `window_days` ending each week (a single week is too short for anyone to buy twice).
-
-    One list per column (`COLUMNS`), oldest week first: week ends as dates, counts as ints, money and
-    rates as floats, None where a week has no buyers. Plain lists, not a DataFrame: Home is the first
-    page a session opens and draws these 26 rows without loading pandas (~0.4 s on a new server)."""
+    `window_days` ending each week (a single week is too short for anyone to buy twice)."""
     W = window_days
-    rows = db.query(WEEKLY_SQL, [as_of, as_of, as_of, as_of, weeks, W, W, weeks, W, W, as_of, weeks])
-    return {name: list(values) for name, values in zip(COLUMNS, zip(*rows))} if rows else {c: [] for c in COLUMNS}
+    df = db.query_df(WEEKLY_SQL, [as_of, as_of, as_of, as_of, weeks, W, W, weeks, W, W, as_of, weeks])
+    for col in ("gmv", "avg_spend_per_buyer", "repurchase_rate"):
+        df[col] = df[col].astype(float)
+    return df
 
 
-def anomalies(weekly: Mapping[str, Sequence], lookback: int = 8, metrics=METRICS) -> list[dict]:
+def anomalies(df: pd.DataFrame, lookback: int = 8, metrics=METRICS) -> list[dict]:
     """Metrics whose latest week leaves the normal range of the `lookback` weeks before it:
     median ± 3 × the median absolute deviation (at least ±10% of the median, so a flat history
-    does not flag every wobble). `weekly` maps each metric to its weekly values (`weekly_trend`'s
-    columns, or a DataFrame's)."""
+    does not flag every wobble)."""
     out = []
+    if len(df) < lookback + 1:
+        return out
     for m in metrics:
-        series = list(weekly[m])
-        if len(series) < lookback + 1:
-            return out
+        series = [v for v in df[m].tolist()]
         latest, history = series[-1], [v for v in series[-lookback - 1:-1] if v == v and v is not None]
         if latest is None or latest != latest or len(history) < lookback // 2:
             continue

@@ -4,13 +4,11 @@ This is the only engine module that imports Streamlit (README, "Project layout")
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib
 import pkgutil
 import sys
 import threading
-import time
 import traceback
 
 import duckdb
@@ -199,49 +197,15 @@ def chart(fig, key: str, selectable: bool = True) -> list:
     """Draw a Plotly figure. Clicking a bar, point or cell returns the clicked points' `customdata`
     (put a segment id there), so opening the cohort of those members is a one-line addition."""
     if not selectable:
-        with figures_safe():
-            st.plotly_chart(fig, key=key, config={"displaylogo": False})
+        st.plotly_chart(fig, key=key, config={"displaylogo": False})
         return []
-    with figures_safe():
-        event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",),
-                                config={"displaylogo": False})
+    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",),
+                            config={"displaylogo": False})
     try:
         points = event.selection.points  # type: ignore[union-attr]
     except AttributeError:
         return []
     return [p.get("customdata") for p in points if p.get("customdata") is not None]
-
-
-# -- pandas' first import and Plotly ---------------------------------------------------------------
-# Plotly, building or sending a figure, looks pandas and numpy up in sys.modules without importing
-# them; while another thread imports pandas for the first time, a half-built module is there, and the
-# figure fails ("partially initialized module 'pandas' has no attribute 'Series'"). Home is drawn
-# without pandas, so that first import may come from the background warm-up or from another session
-# while a figure is built. Hence: pandas is first imported only by `import_pandas` (app.py calls it
-# before every page but Home; the warm-up before its imports), and until it has been, figures are
-# built and sent inside `figures_safe()`. Both hold one lock; once pandas is in, neither waits.
-_pandas_lock = threading.RLock()
-_pandas_ready = threading.Event()
-
-
-def import_pandas() -> None:
-    """Import pandas (and numpy) for the first time in this process, with no figure being built."""
-    if not _pandas_ready.is_set():
-        with _pandas_lock:
-            import numpy  # noqa: F401
-            import pandas  # noqa: F401
-            _pandas_ready.set()
-
-
-@contextlib.contextmanager
-def figures_safe():
-    """Build or send Plotly figures here until pandas is imported (see above): its first import waits
-    for them, and they wait for it."""
-    if _pandas_ready.is_set():
-        yield
-        return
-    with _pandas_lock:
-        yield
 
 
 # -- the login gate (logic and settings: crm/auth.py) ----------------------------------------------
@@ -445,20 +409,13 @@ def require_data() -> bool:
 WARM_PACKAGES = ("crm.analysis", "crm.charts")   # every module in them
 WARM_MODULES = ("crm.campaigns", "crm.cohorts", "crm.coupons", "crm.exports", "crm.predictions", "crm.recommend",
                 "crm.tags", "scipy.special", "scipy.optimize", "scipy.stats")
-# The browser still fetches the first page's last scripts from this server just after its run, and
-# imports hold the interpreter lock the server needs to answer. Measured (Home, then the next page at
-# once, each a median of 3-4 new servers; this machine's noise is about ±0.1 s): starting at once,
-# Home 2.44 s at 1M orders; after 1 s, Home 2.35 s but the next page waited for the imports (10M:
-# Levels 0.68 -> 0.82 s); after 0.3 s, Home 2.36 s and Levels 0.50 s (10M: 0.71 s).
-WARM_DELAY_S = 0.3
 _warming = threading.Lock()
 _warm_started = False
 
 
 def warm_up() -> None:
     """Called by app.py once the page is drawn: the first time in this server process, a background
-    thread waits `WARM_DELAY_S`, then imports `warm_modules()` and builds one figure of each trace
-    kind, so the first visit of
+    thread imports `warm_modules()` and builds one figure of each trace kind, so the first visit of
     another page does not wait for that (a page that needs a module meanwhile waits for that one
     import only, never for the whole list)."""
     global _warm_started
@@ -479,8 +436,6 @@ def warm_modules() -> list[str]:
 
 
 def _warm() -> None:
-    time.sleep(WARM_DELAY_S)
-    import_pandas()
     for name in warm_modules():
         try:
             importlib.import_module(name)
@@ -509,7 +464,7 @@ def preload_charts():
     import plotly.graph_objects as go
     st.html(f"<style>.st-key-{PRELOAD_KEY} {{display: none}}</style>")
     slot = st.sidebar.empty()
-    with slot.container(key=PRELOAD_KEY), figures_safe():
+    with slot.container(key=PRELOAD_KEY):
         st.plotly_chart(go.Figure(layout={"height": 10}), config={"staticPlot": True})
     return slot
 
@@ -561,7 +516,6 @@ def prepare_predictions() -> None:
     reads them instead of fitting while the user waits (10M orders: ~12 s; 1M: ~1.5 s); a visit asking
     for the same while it runs waits for it rather than fitting twice. Once per data version; a failure
     only leaves the work to the page, which reports it."""
-    import_pandas()                 # (the predictions module needs it: Home's sample button comes before)
     from .predictions import UNITS
     from .summary import default_as_of
     database = db()
@@ -580,7 +534,6 @@ def prepare_predictions() -> None:
 
 def _prepare(database: Database, version: str, as_of, unit: str) -> None:
     try:
-        import_pandas()
         from . import predictions
         if database.data_version() == version:
             predictions.predict(database, as_of, unit, ids=False)

@@ -23,8 +23,8 @@ def cached_previous(data_version: str, as_of: dt.date, start: dt.date | None) ->
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def cached_weekly(data_version: str, as_of: dt.date):
-    weekly = trends.weekly_trend(ui.db(), as_of)
-    return weekly, trends.anomalies(weekly)
+    df = trends.weekly_trend(ui.db(), as_of)
+    return df, trends.anomalies(df)
 
 
 def delta(s: dict, prev: dict | None, key: str, points: bool = False) -> str | None:
@@ -40,7 +40,7 @@ def delta(s: dict, prev: dict | None, key: str, points: bool = False) -> str | N
 
 
 def weekly_section(db, as_of: dt.date, lang: str) -> None:
-    weekly, flags = cached_weekly(db.data_version(), as_of)
+    df, flags = cached_weekly(db.data_version(), as_of)
     st.subheader(tr("home_trend_title", as_of=i18n.fmt_date(as_of, lang)))
     names = {"buyers": tr("home_trend_buyers"), "gmv": tr("home_trend_gmv"),
              "repurchase_rate": tr("home_trend_repurchase"), "avg_spend_per_buyer": tr("home_trend_aspb")}
@@ -56,8 +56,8 @@ def weekly_section(db, as_of: dt.date, lang: str) -> None:
     cols = st.columns(2)
     formats = {"buyers": ",.0f", "gmv": ",.0f", "repurchase_rate": ".1%", "avg_spend_per_buyer": ",.2f"}
     for i, m in enumerate(("buyers", "gmv", "repurchase_rate", "avg_spend_per_buyer")):
-        with cols[i % 2], ui.figures_safe():   # Home runs before pandas is imported (see ui.import_pandas)
-            ui.chart(weekly_line(weekly, m, names[m], lang, formats[m], by_metric.get(m)), key=f"home_week_{m}",
+        with cols[i % 2]:
+            ui.chart(weekly_line(df, m, names[m], lang, formats[m], by_metric.get(m)), key=f"home_week_{m}",
                      selectable=False)
     st.caption(tr("home_trend_caption"))
 

@@ -204,31 +204,3 @@ def test_uploaded_copies_are_removed_after_import(monkeypatch, tmp_path):
     at.button(key="import_go").click().run()
     no_errors(at)
     assert not os.path.exists(folder)
-
-
-HOME_WITHOUT_PANDAS = """
-import sys
-from streamlit.testing.v1 import AppTest
-from crm import ui
-ui.warm_up = lambda: None          # the background warm-up imports the other pages' modules on purpose
-at = AppTest.from_file(sys.argv[1], default_timeout=60)
-at.session_state["lang"] = "en"
-at.run()
-assert not at.exception, [e.value for e in at.exception]
-print(len(at.get("plotly_chart")), len(at.metric), "pandas" in sys.modules)
-"""
-
-
-def test_home_is_drawn_without_loading_pandas(tmp_path):
-    """Home is the first page of every session: on a just-started server its first run would spend
-    ~0.4 s importing pandas before the charts are sent, so Home's numbers and weekly trend are built
-    from plain lists (app.py's run, in a process of its own)."""
-    import os
-    import subprocess
-    import sys
-    seed(tmp_path / "w.duckdb", "cdnow_sample.txt")
-    env = dict(os.environ, CRM_DB=str(tmp_path / "w.duckdb"), PYTHONPATH=str(ROOT))
-    p = subprocess.run([sys.executable, "-c", HOME_WITHOUT_PANDAS, str(ROOT / "app.py")], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stderr
-    assert p.stdout.split() == ["4", "8", "False"]      # the four weekly charts and eight numbers, no pandas

@@ -1,8 +1,6 @@
 """The server's background warm-up (crm.ui.warm_up): what it imports exists, and it starts once."""
 import importlib
 
-import pytest
-
 from crm import ui
 
 
@@ -75,55 +73,3 @@ def test_a_run_cut_short_sends_the_preload_again(monkeypatch, tmp_path, server_m
     at.run()
     assert len(at.sidebar.get("plotly_chart")) == 1
     assert "_plotly_preloaded" not in at.session_state
-
-
-HALF_IMPORTED_PANDAS = """
-import importlib.abc, sys, threading, time
-started = threading.Event()
-
-class Slow(importlib.abc.MetaPathFinder):        # pandas' first import takes a second, half-way through
-    def find_spec(self, name, path, target=None):
-        if name == "pandas.core.api":
-            started.set()
-            time.sleep(1.0)
-        return None
-
-sys.meta_path.insert(0, Slow())
-import plotly.graph_objects as go
-from crm import ui
-importer = threading.Thread(target=ui.import_pandas)   # the warm-up, or another session's page
-importer.start()
-assert started.wait(30)
-assert not hasattr(sys.modules["pandas"], "Series")   # half-built, in sys.modules for every thread
-try:
-    if sys.argv[1] == "safe":
-        with ui.figures_safe():
-            go.Figure(go.Scatter(x=[1, 2], y=[3, 4])).to_dict()
-    else:
-        go.Figure(go.Scatter(x=[1, 2], y=[3, 4])).to_dict()
-    print("drawn")
-except AttributeError as e:
-    print("failed:", e)
-importer.join()
-with ui.figures_safe():                                 # once pandas is in, nothing waits
-    assert ui._pandas_ready.is_set() and not ui._pandas_lock._is_owned()
-"""
-
-
-@pytest.mark.parametrize("mode", ["safe", "plain"])
-def test_a_figure_is_never_built_while_pandas_is_half_imported(mode):
-    """Home is drawn without pandas, so its first import (the warm-up's, or another session's page)
-    can run while a figure is built. Plotly then finds a half-built pandas in sys.modules and fails;
-    inside ui.figures_safe() the figure waits for the import to finish (in a fresh interpreter)."""
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-    p = subprocess.run([sys.executable, "-c", HALF_IMPORTED_PANDAS, mode], cwd=ROOT, capture_output=True, text=True,
-                       env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
-    assert p.returncode == 0, p.stderr
-    if mode == "safe":
-        assert p.stdout.strip() == "drawn"
-    else:   # what happens without it: the hazard this guards against is real
-        assert p.stdout.startswith("failed: partially initialized module 'pandas'")
