@@ -407,8 +407,15 @@ def test_the_summary_at_the_latest_date_is_kept_and_read_back(tmp_path, monkeypa
     again = P.predict(db, latest, "week", ids=False)
     assert len(calls) == 1                                         # read back
     pd.testing.assert_frame_equal(again["summary"], first["summary"], check_exact=True)
-    pd.testing.assert_frame_equal(P._kept_summary(db, latest, "week"), real(db, latest, "week", ids=False),
-                                  check_exact=True)
+    kept, groups = P._kept_summary(db, latest, "week")
+    computed = real(db, latest, "week", ids=False)
+    pd.testing.assert_frame_equal(kept, computed, check_exact=True)
+    # the row groups kept with it are the distinct rows' indexes `_unique_rows` finds
+    want_rows, want_groups = P._unique_rows(computed["frequency"], computed["recency"], computed["T"])
+    rows, kept_groups = P._rows_of_groups(groups, kept["frequency"], kept["recency"], kept["T"])
+    np.testing.assert_array_equal(kept_groups, want_groups)
+    for got, want in zip(rows, want_rows):
+        np.testing.assert_array_equal(got, want)
     assert len(calls) == 1
     P.predict(db, latest, "day", ids=False)                        # another unit: its own
     P.wait_for_kept_summaries()
