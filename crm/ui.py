@@ -506,16 +506,19 @@ def prediction(as_of, unit: str = "week") -> dict:
 
 # -- the Predictions page's models, fitted in the background after an import ------------------------
 _preparing_lock = threading.Lock()
-_preparing: dict[str, tuple] = {}   # data version → (thread, as-of date, unit): the latest version only
+_prepared: tuple | None = None   # the latest preparation: (data version, thread, as-of date, unit)
 
 
-def prepare_predictions() -> None:
-    """Called once an import (or the sample data) has landed: a background thread fits the models the
-    Predictions page opens with (the latest order's date, its first time unit) and keeps the fit and
-    the buyers' summary in the database, as a visit would. The page's first visit after an import then
-    reads them instead of fitting while the user waits (10M orders: ~12 s; 1M: ~1.5 s); a visit asking
-    for the same while it runs waits for it rather than fitting twice. Once per data version; a failure
-    only leaves the work to the page, which reports it."""
+def prepare_predictions(results) -> None:
+    """Called with the results of an import (or of loading the sample data): when any file landed, a
+    background thread fits the models the Predictions page opens with (the latest order's date, its
+    first time unit) and keeps the fit and the buyers' summary in the database, as a visit would. The
+    page's first visit after an import then reads them instead of fitting while the user waits (10M
+    orders: ~12 s; 1M: ~1.5 s); a visit asking for the same while it runs waits for it rather than
+    fitting twice. Once per data version; a failure only leaves the work to the page, which reports it."""
+    global _prepared
+    if not any(r.ok for r in results):
+        return
     from .predictions import UNITS
     from .summary import default_as_of
     database = db()
@@ -523,12 +526,11 @@ def prepare_predictions() -> None:
     if as_of is None:
         return
     with _preparing_lock:
-        if version in _preparing:
+        if _prepared is not None and _prepared[0] == version:
             return
         thread = threading.Thread(target=_prepare, args=(database, version, as_of, unit), name="crm-predictions",
                                   daemon=True)
-        _preparing.clear()
-        _preparing[version] = (thread, as_of, unit)
+        _prepared = (version, thread, as_of, unit)
     thread.start()
 
 
@@ -544,6 +546,6 @@ def _prepare(database: Database, version: str, as_of, unit: str) -> None:
 
 def _wait_for_prepared(version: str, as_of, unit: str) -> None:
     with _preparing_lock:
-        thread, prepared_as_of, prepared_unit = _preparing.get(version, (None, None, None))
-    if thread is not None and (prepared_as_of, prepared_unit) == (as_of, unit):
-        thread.join()
+        prepared = _prepared
+    if prepared is not None and (prepared[0], prepared[2], prepared[3]) == (version, as_of, unit):
+        prepared[1].join()

@@ -112,8 +112,7 @@ def run_imports(plans: list[dict]) -> None:
         r = import_file(ui.db(), plan["path"], file_name=plan["name"], mapping=plan["mapping"] or None,
                         progress=progress, remember_mapping=bool(plan["mapping"]) and remember)
         results.append(r)
-    if any(r.ok for r in results):
-        ui.prepare_predictions()      # in the background: the Predictions page's first visit reads them
+    ui.prepare_predictions(results)   # in the background: the Predictions page's first visit reads them
     st.session_state["import_results"] = results
     st.session_state["uploader_gen"] = st.session_state.get("uploader_gen", 0) + 1
     st.session_state.pop("upload_paths", None)
@@ -311,8 +310,7 @@ def page() -> None:
                 bar = st.progress(0.0)
                 st.session_state["import_results"] = load_sample(
                     ui.db(), progress=lambda f, s: bar.progress(min(f, 1.0), text=tr("welcome_sample_loading")))
-                if any(r.ok for r in st.session_state["import_results"]):
-                    ui.prepare_predictions()
+                ui.prepare_predictions(st.session_state["import_results"])
                 st.rerun()
     show_history()
     privacy_settings()

@@ -70,7 +70,7 @@ def sample_button(key: str) -> None:
         for r in refused:
             st.error(tr("result_refused", file=r.file_name, reason=ui.msg(r.message)))
         if not refused:
-            ui.prepare_predictions()
+            ui.prepare_predictions(results)
             st.session_state["flash"] = tr("welcome_sample_done")
             st.rerun()
 

@@ -84,7 +84,7 @@ def test_data_page_upload_preview_and_import(monkeypatch, tmp_path):
     assert any("repeat an earlier row" in w.value for w in at.warning)
     assert len(at.dataframe) >= 1  # the import history
     from crm import ui                       # the Predictions page's models are being fitted meanwhile
-    assert ui.db().data_version() in ui._preparing
+    assert ui._prepared[0] == ui.db().data_version()
 
 
 def test_data_page_refused_file_says_why_and_changes_nothing(monkeypatch, tmp_path):
@@ -187,7 +187,7 @@ def test_sample_data_in_one_click(monkeypatch, tmp_path):
     assert metrics["会员数"] != "0" and metrics["成交订单"] != "0"
     assert metrics["成交金额"].startswith("¥")
     from crm import ui                       # the Predictions page's models are being fitted meanwhile
-    assert ui.db().data_version() in ui._preparing
+    assert ui._prepared[0] == ui.db().data_version()
 
 
 def test_uploaded_copies_are_removed_after_import(monkeypatch, tmp_path):
