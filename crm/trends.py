@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .db import Database
 from .summary import summary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WEEKLY_SQL = """
 -- From the import's purchase table (sorted by time, so only the weeks read are scanned): a purchase's
@@ -60,25 +62,45 @@ ORDER BY week_end
 METRICS = ("buyers", "gmv", "repurchase_rate", "avg_spend_per_buyer")
 
 
-def weekly_trend(db: Database, as_of: dt.date, weeks: int = 26, window_days: int = 28) -> pd.DataFrame:
+MONEY_AND_RATES = ("gmv", "avg_spend_per_buyer", "repurchase_rate")
+
+
+def _weekly_params(as_of: dt.date, weeks: int, W: int) -> list:
+    return [as_of, as_of, as_of, as_of, weeks, W, W, weeks, W, W, as_of, weeks]
+
+
+def weekly_trend(db: Database, as_of: dt.date, weeks: int = 26, window_days: int = 28) -> "pd.DataFrame":
     """Buyers, purchases, GMV and 客单价 per week, and the repurchase rate over the trailing
     `window_days` ending each week (a single week is too short for anyone to buy twice)."""
-    W = window_days
-    df = db.query_df(WEEKLY_SQL, [as_of, as_of, as_of, as_of, weeks, W, W, weeks, W, W, as_of, weeks])
-    for col in ("gmv", "avg_spend_per_buyer", "repurchase_rate"):
+    df = db.query_df(WEEKLY_SQL, _weekly_params(as_of, weeks, window_days))
+    for col in MONEY_AND_RATES:
         df[col] = df[col].astype(float)
     return df
 
 
-def anomalies(df: pd.DataFrame, lookback: int = 8, metrics=METRICS) -> list[dict]:
+def weekly_columns(db: Database, as_of: dt.date, weeks: int = 26, window_days: int = 28) -> dict[str, list]:
+    """`weekly_trend` as plain lists, one per column, oldest week first (dates as `datetime.date`,
+    money and rates as floats, None where the frame has NaN): what Home shows first, without
+    pandas, whose import alone is ~0.4 s of a just-started server's first page."""
+    with db.read() as cur:
+        cur.execute(WEEKLY_SQL, _weekly_params(as_of, weeks, window_days))
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    cols = {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    for col in MONEY_AND_RATES:
+        cols[col] = [None if v is None else float(v) for v in cols[col]]
+    return cols
+
+
+def anomalies(df, lookback: int = 8, metrics=METRICS) -> list[dict]:
     """Metrics whose latest week leaves the normal range of the `lookback` weeks before it:
     median ± 3 × the median absolute deviation (at least ±10% of the median, so a flat history
-    does not flag every wobble)."""
+    does not flag every wobble). `df`: `weekly_trend`'s frame or `weekly_columns`' lists."""
     out = []
-    if len(df) < lookback + 1:
-        return out
     for m in metrics:
-        series = [v for v in df[m].tolist()]
+        series = list(df[m])
+        if len(series) < lookback + 1:
+            return out
         latest, history = series[-1], [v for v in series[-lookback - 1:-1] if v == v and v is not None]
         if latest is None or latest != latest or len(history) < lookback // 2:
             continue

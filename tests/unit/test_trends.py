@@ -125,5 +125,33 @@ def test_weekly_figures_equal_their_definition_over_the_orders(tmp_path, files):
             want = db.query_df(BY_ORDERS_SQL, [as_of, as_of, as_of, weeks, W, W, weeks, W, W, as_of, weeks])
             for col in ("gmv", "avg_spend_per_buyer", "repurchase_rate"):
                 want[col] = want[col].astype(float)
-            pd.testing.assert_frame_equal(trends.weekly_trend(db, as_of, weeks, W), want, check_exact=True)
+            got = trends.weekly_trend(db, as_of, weeks, W)
+            pd.testing.assert_frame_equal(got, want, check_exact=True)
+            assert_same_weeks(trends.weekly_columns(db, as_of, weeks, W), got)
     db.close()
+
+
+def assert_same_weeks(cols: dict, df: pd.DataFrame) -> None:
+    """`weekly_columns`' lists hold exactly `weekly_trend`'s frame (None where it has NaN)."""
+    assert list(cols) == list(df.columns)
+    assert cols["week_end"] == [t.date() for t in df["week_end"]]
+    for name in list(df.columns)[1:]:
+        assert cols[name] == [None if pd.isna(v) else v for v in df[name].tolist()], name
+        assert all(v is None or type(v) is (float if name in trends.MONEY_AND_RATES else int) for v in cols[name])
+    assert trends.anomalies(cols) == trends.anomalies(df)
+
+
+def test_homes_weekly_lists_are_the_weekly_frame(db, make_file):
+    """What Home shows first (plain lists, no pandas) is the frame the charts and the command line
+    use, value for value, with the same anomaly flags: on the hand-checked weeks above and on a
+    flagged jump."""
+    load(db, make_file, [("ann", "2025-03-31", 10), ("ann", "2025-03-25", 20.5), ("bob", "2025-03-24", 30),
+                         ("bob", "2025-03-04", 40), ("cat", "2025-02-01", 50)]
+         + [(f"c{i}", "2025-03-30", 5) for i in range(30)])          # a jump in buyers this week
+    cols = trends.weekly_columns(db, AS_OF)
+    assert len(cols["week_end"]) == 26 and cols["week_end"][-1] == AS_OF
+    assert cols["buyers"][-1] == 31 and cols["gmv"][-1] == 180.5 and cols["avg_spend_per_buyer"][0] is None
+    assert_same_weeks(cols, trends.weekly_trend(db, AS_OF))
+    assert {"buyers", "gmv"} <= {f["metric"] for f in trends.anomalies(cols)}
+    assert trends.weekly_columns(db, dt.date(2000, 1, 1), weeks=3)["buyers"] == [0, 0, 0]
+
