@@ -11,8 +11,6 @@ with st.sidebar:
                  format_func=lambda code: {"zh": "中文", "en": "English"}[code],
                  on_change=lambda: st.session_state.update(lang=st.session_state["lang_select"]))
 ui.login_gate()  # a password or single sign-on in .streamlit/secrets.toml: nothing below runs until signed in
-preload = ui.preload_charts()   # a session's first run: the browser starts loading the chart library
-st.set_page_config(page_icon="🛍️")  # after the preload: recognising an emoji loads Streamlit's emoji table
 
 PAGE_ICONS = {"levels": ":material/military_tech:", "timing": ":material/schedule:",
               "amount": ":material/payments:", "counts": ":material/format_list_numbered:",
@@ -35,6 +33,9 @@ pages = {
     ],
 }
 nav = st.navigation(pages)
+home = nav.url_path == ""
+preloaded = ui.preload_charts(home)   # a session's first run: the browser starts loading the chart script
+st.set_page_config(page_icon="🛍️")  # after the preload: recognising an emoji loads Streamlit's emoji table
 ui.navigation_ready()
 ui.goto_requested()
 
@@ -47,5 +48,5 @@ def sidebar_status():
 
 sidebar_status()
 nav.run()
-ui.preload_done(preload)
+ui.preload_done(preloaded, home)
 ui.warm_up()  # the other pages' modules, in the background (once per server process)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import pkgutil
+import re
 import sys
 import threading
 import traceback
+from pathlib import Path
 
 import duckdb
 import streamlit as st
@@ -452,27 +455,89 @@ def _warm() -> None:
 PRELOAD_KEY = "crm_plotly_preload"
 
 
-def preload_charts():
-    """Until a run of the session has finished: an empty chart, hidden, before the page is built, so
-    the browser starts loading Plotly's script (4.7 MB, fetched only when the first chart arrives)
-    while the server still works on the page. The first page's charts are drawn 0.3-0.4 s sooner on
-    a just-started server (its first run imports the engine). Returns the slot `preload_done` clears
-    once the page is drawn (None once a run has finished: a run cut short by a page switch, as a
-    deep link's first run is, sends it again)."""
+def preload_charts(home: bool = False) -> bool:
+    """A session's first run: a chart, hidden, before the page is built, so the browser starts
+    loading the chart script while the server still works on the page (a chart's script is fetched
+    only when the first chart arrives). Home (`home`) draws its figures with Streamlit's own small
+    charts (`metric_with_line`): the preload is one of those, and Plotly's script (4.7 MB, ~0.7 s of
+    the browser's time to start) is loaded once Home's small charts are drawn (`preload_done`). Any
+    other page: an empty Plotly chart. The hidden chart is not sent again, so the session's next run
+    removes it (clearing it in the same run could remove it before the browser has asked for its
+    script). True when sent; until a run of the session has finished (a run cut short by a page
+    switch, as a deep link's first run is), every run sends it."""
     if st.session_state.get("_plotly_preloaded"):
-        return None
-    import plotly.graph_objects as go
-    st.html(f"<style>.st-key-{PRELOAD_KEY} {{display: none}}</style>")
-    slot = st.sidebar.empty()
-    with slot.container(key=PRELOAD_KEY):
-        st.plotly_chart(go.Figure(layout={"height": 10}), config={"staticPlot": True})
-    return slot
+        return False
+    st.session_state["_small_charts"] = 0
+    st.html(f"<style>.st-key-{PRELOAD_KEY}, .st-key-{LOADER_KEY} {{display: none}}</style>")
+    with st.sidebar.container(key=PRELOAD_KEY):
+        if home:
+            st.metric("·", "0", chart_data=[0, 1])
+        else:
+            try:
+                import plotly.graph_objects as go
+                st.plotly_chart(go.Figure(layout={"height": 10}), config={"staticPlot": True})
+            except Exception:  # noqa: BLE001 — only a head start. Plotly looks pandas up in sys.modules
+                pass           # without importing it: while another thread is importing it, this fails
+    return True
 
 
-def preload_done(slot) -> None:
-    if slot is not None:
-        slot.empty()
+def preload_done(sent: bool, home: bool = False) -> None:
+    """Called by app.py once the page is drawn: the preload is not sent again in this session; on
+    Home, the loader of Plotly's script follows the page's small charts."""
+    if sent:
+        if home:
+            load_chart_library_later(st.session_state.pop("_small_charts", 0))
         st.session_state["_plotly_preloaded"] = True
+
+
+def metric_with_line(container, label: str, value: str, values: list[float], **kwargs) -> None:
+    """`st.metric` with a small line of `values` under it: Streamlit's own chart, not Plotly."""
+    if not st.session_state.get("_plotly_preloaded"):   # counted for the session's first page only
+        st.session_state["_small_charts"] = st.session_state.get("_small_charts", 0) + 1
+    container.metric(label, value, chart_data=values, chart_type="line", **kwargs)
+
+
+# Loads Plotly's script in the browser once the page's small charts are drawn (nothing stale, at
+# most 5 s after it arrives): the module Streamlit itself imports when a Plotly chart first arrives,
+# by the same address, so that import then finds it loaded. Only a head start: a failure is
+# ignored, and the first chart loads it as it always does. CHUNK and CHARTS are filled in by
+# `load_chart_library_later` (a file name checked against PLOTLY_CHUNK, a count).
+LOADER_KEY = "crm_chart_loader"
+PLOTLY_CHUNK = re.compile(r"PlotlyChart\.[A-Za-z0-9_-]+\.js")
+LOADER_JS = """<script>(() => {
+    const chunk = CHUNK, charts = CHARTS;
+    const main = document.querySelector('script[type="module"][src*="/static/js/index."]');
+    if (!main || window.__crmChartLibrary) return;
+    const url = new URL(chunk, main.src).href;
+    const since = performance.now();
+    const drawn = () => !document.querySelector("[data-stale='true']")
+        && [...document.querySelectorAll("[data-testid='stMetricChart']")]
+            .filter(c => c.querySelector('canvas, svg') && !c.closest('.st-key-crm_plotly_preload')).length >= charts;
+    const load = () => {
+        if (window.__crmChartLibrary) return;
+        if (!drawn() && performance.now() - since < 5000) { setTimeout(load, 50); return; }
+        window.__crmChartLibrary = import(url).catch(() => null);
+    };
+    load();
+})();</script>"""
+
+
+@functools.cache
+def plotly_chunk() -> str | None:
+    """The file name of Streamlit's Plotly chart module (its name carries a hash of the build)."""
+    folder = Path(st.__file__).parent / "static" / "static" / "js"
+    found = sorted(p.name for p in folder.glob("PlotlyChart.*.js") if PLOTLY_CHUNK.fullmatch(p.name))
+    return found[0] if len(found) == 1 else None
+
+
+def load_chart_library_later(charts: int) -> None:
+    """Sends the loader (hidden, in the sidebar) when Streamlit's Plotly module is where expected."""
+    chunk = plotly_chunk()
+    if chunk is None:
+        return
+    script = LOADER_JS.replace("CHUNK", json.dumps(chunk)).replace("CHARTS", str(int(charts)))
+    with st.sidebar.container(key=LOADER_KEY):
+        st.html(script, unsafe_allow_javascript=True)
 
 
 def contact_list_buttons(cols, name: str, lang: str, key: str) -> None:

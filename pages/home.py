@@ -4,7 +4,6 @@ import datetime as dt
 import streamlit as st
 
 from crm import i18n, trends, ui
-from crm.charts.home import weekly_line
 from crm.samples import load_sample
 from crm.summary import default_as_of, summary
 
@@ -23,24 +22,30 @@ def cached_previous(data_version: str, as_of: dt.date, start: dt.date | None) ->
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def cached_weekly(data_version: str, as_of: dt.date):
-    df = trends.weekly_trend(ui.db(), as_of)
-    return df, trends.anomalies(df)
+    weeks = trends.weekly_columns(ui.db(), as_of)
+    return weeks, trends.anomalies(weeks)
 
 
-def delta(s: dict, prev: dict | None, key: str, points: bool = False) -> str | None:
-    """The change against the previous period: % for counts and money, points for rates."""
-    if prev is None:
+def change_text(now, before, points: bool = False) -> str | None:
+    """A change as shown beside a number: % for counts and money, points for rates."""
+    if now is None or before is None:
         return None
     if points:
-        if s[key] is None or prev[key] is None:
-            return None
-        return f"{(float(s[key]) - float(prev[key])) * 100:+.1f} pp"
-    c = trends.change(s[key], prev[key])
+        return f"{(float(now) - float(before)) * 100:+.1f} pp"
+    c = trends.change(now, before)
     return None if c is None else f"{c * 100:+.1f}%"
 
 
+def delta(s: dict, prev: dict | None, key: str, points: bool = False) -> str | None:
+    """The change against the previous period."""
+    return None if prev is None else change_text(s[key], prev[key], points)
+
+
+TREND_METRICS = ("buyers", "gmv", "repurchase_rate", "avg_spend_per_buyer")
+
+
 def weekly_section(db, as_of: dt.date, lang: str) -> None:
-    df, flags = cached_weekly(db.data_version(), as_of)
+    weeks, flags = cached_weekly(db.data_version(), as_of)
     st.subheader(tr("home_trend_title", as_of=i18n.fmt_date(as_of, lang)))
     names = {"buyers": tr("home_trend_buyers"), "gmv": tr("home_trend_gmv"),
              "repurchase_rate": tr("home_trend_repurchase"), "avg_spend_per_buyer": tr("home_trend_aspb")}
@@ -53,13 +58,46 @@ def weekly_section(db, as_of: dt.date, lang: str) -> None:
                       low=fmt(f["low"]), high=fmt(f["high"])))
     if not flags:
         st.caption(tr("home_no_anomaly"))
-    cols = st.columns(2)
+    glance, charts = ui.lazy_tabs([tr("home_trend_tab_glance"), tr("home_trend_tab_charts")], key="home_trend_tab")
+    with glance:
+        if glance.open:
+            trend_cards(weeks, shown, lang)
+    with charts:
+        if charts.open:
+            trend_charts(weeks, names, by_metric, lang)
+    st.caption(tr("home_trend_caption"))
+
+
+def trend_cards(weeks: dict, shown: dict, lang: str) -> None:
+    """Each figure's latest week, its change against the week before and a line of every week:
+    Streamlit's own small charts, drawn without the chart library the other pages load."""
+    ends = weeks["week_end"]
+    if not ends:
+        return
+    cols = st.columns(len(TREND_METRICS))
+    for col, m in zip(cols, TREND_METRICS):
+        series = weeks[m]
+        latest, before = series[-1], series[-2] if len(series) > 1 else None
+        ui.metric_with_line(col, tr(f"home_card_{m}"), "–" if latest is None else shown[m](latest),
+                            [float("nan") if v is None else v for v in series],
+                            delta=change_text(latest, before, points=m == "repurchase_rate"),
+                            help=tr("home_trend_card_help", start=i18n.fmt_date(ends[0] - dt.timedelta(days=6), lang),
+                                    end=i18n.fmt_date(ends[-1], lang)), border=True)
+
+
+def trend_charts(weeks: dict, names: dict, by_metric: dict, lang: str) -> None:
+    """The same weeks as Plotly charts with their axes, hover values and the normal range of a
+    flagged week."""
+    import pandas as pd
+
+    from crm.charts.home import weekly_line
+    df = pd.DataFrame({k: pd.to_datetime(v) if k == "week_end" else v for k, v in weeks.items()})
     formats = {"buyers": ",.0f", "gmv": ",.0f", "repurchase_rate": ".1%", "avg_spend_per_buyer": ",.2f"}
-    for i, m in enumerate(("buyers", "gmv", "repurchase_rate", "avg_spend_per_buyer")):
+    cols = st.columns(2)
+    for i, m in enumerate(TREND_METRICS):
         with cols[i % 2]:
             ui.chart(weekly_line(df, m, names[m], lang, formats[m], by_metric.get(m)), key=f"home_week_{m}",
                      selectable=False)
-    st.caption(tr("home_trend_caption"))
 
 
 def sample_button(key: str) -> None:

@@ -56,6 +56,45 @@ def test_home_loaded_shows_headline_numbers(monkeypatch, tmp_path):
     assert metrics["Repurchase rate"] == "20.0%"
 
 
+def test_home_weekly_cards_then_charts_on_demand(monkeypatch, tmp_path):
+    """Home's weekly trend opens as four cards (this week's figure, its change against the week
+    before, a small line of the 26 weeks: Streamlit's own charts, no Plotly); the "Weekly charts"
+    tab builds the four Plotly charts only when opened."""
+    import math
+
+    from crm import trends
+    from tests.app.helpers import open_tab
+    path = tmp_path / "w.duckdb"
+    seed(path, "cdnow_sample.txt")
+    monkeypatch.setenv("CRM_DB", str(path))
+    at = app("en").run()
+    no_errors(at)
+    from crm import ui
+    db = ui.db()                                         # the app's own connection, in this process
+    as_of = db.query("SELECT max(ordered_at)::DATE FROM orders WHERE is_purchase")[0][0]
+    weeks = trends.weekly_columns(db, as_of)
+    cards = {m.label: m for m in at.metric if m.proto.chart_data}
+    assert list(cards) == ["Buyers this week", "GMV this week", "Repurchase rate (4 weeks to this week)",
+                           "Avg spend per buyer this week"]
+    for card, name in zip(cards.values(), trends.METRICS):
+        line = list(card.proto.chart_data)
+        assert len(line) == 26 and all((v is None and math.isnan(x)) or x == v for x, v in zip(line, weeks[name]))
+    buyers, before = weeks["buyers"][-1], weeks["buyers"][-2]
+    assert cards["Buyers this week"].value == f"{buyers:,}"
+    assert cards["Buyers this week"].delta == (f"{(buyers / before - 1) * 100:+.1f}%" if before else "")
+    rate, rate_before = weeks["repurchase_rate"][-1], weeks["repurchase_rate"][-2]
+    if rate is not None and rate_before is not None:
+        assert cards["Repurchase rate (4 weeks to this week)"].delta == f"{(rate - rate_before) * 100:+.1f} pp"
+    assert not at.get("plotly_chart")
+    open_tab(at, "home_trend_tab", "Weekly charts")
+    assert len(at.get("plotly_chart")) == 4 and not [m for m in at.metric if m.proto.chart_data]
+    open_tab(at, "home_trend_tab", "At a glance")
+    assert len([m for m in at.metric if m.proto.chart_data]) == 4 and not at.get("plotly_chart")
+    zh = app("zh").run()
+    no_errors(zh)
+    assert "本周成交客户数" in [m.label for m in zh.metric if m.proto.chart_data]
+
+
 def test_home_period_with_no_orders_is_friendly(monkeypatch, tmp_path):
     path = tmp_path / "e.duckdb"
     seed(path, "taobao_orders_61_gbk.csv")

@@ -1,4 +1,6 @@
 """Every page opened in Chromium on the sample shop: charts render, no error shows."""
+import time
+
 from crm.db import Database
 from crm.samples import load_sample
 
@@ -18,6 +20,12 @@ def test_every_page_renders_charts_without_errors(tmp_path, monkeypatch, page, r
         wait_idle(page)
         assert page.locator("[data-testid='stException']").count() == 0, name
         assert page.locator("[data-testid='stAlertContentError']").count() == 0, name
+        if name == "home":   # its weekly figures as small lines; the Plotly charts behind a tab
+            page.wait_for_selector("[data-testid='stMetricChart'] canvas, [data-testid='stMetricChart'] svg",
+                                   timeout=30000)
+            assert page.locator("[data-testid='stMetricChart']").count() == 4
+            page.get_by_role("tab", name="周走势图").click()
+            wait_idle(page)
         if name not in ("data", "members"):
             page.wait_for_selector(".js-plotly-plot", timeout=30000)
             assert page.locator(".js-plotly-plot").count() >= 1, name
@@ -28,7 +36,7 @@ def test_the_first_page_of_a_session_starts_loading_the_chart_library_and_shows_
         tmp_path, page, request):
     """A session's first run sends a hidden empty chart so the browser fetches Plotly's script while
     the server works on the page: on the Data page (no charts of its own) the script is requested,
-    and once the page is drawn no chart, and nothing hidden, is left in it."""
+    no chart shows, and the next run removes the hidden one."""
     db = Database(tmp_path / "e2e.duckdb")
     assert all(r.ok for r in load_sample(db))
     db.close()
@@ -39,7 +47,57 @@ def test_the_first_page_of_a_session_starts_loading_the_chart_library_and_shows_
     wait_idle(page)
     page.wait_for_timeout(500)
     assert asked, "the chart library was not requested"
-    assert page.locator(".js-plotly-plot").count() == 0
-    assert page.locator(".st-key-crm_plotly_preload").count() == 0
+    assert page.locator(".js-plotly-plot:visible").count() == 0
+    assert not page.locator(".st-key-crm_plotly_preload").is_visible()
     first = page.locator("[data-testid='stSidebarUserContent'] [data-testid='stElementContainer']").first
     assert first.locator("[data-testid='stSelectbox']").count() == 1     # the language, as before
+    page.get_by_role("link", name="会员等级").first.click()                 # the next run
+    wait_idle(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
+    assert page.locator(".st-key-crm_plotly_preload").count() == 0
+
+
+# When the page's four small charts have been drawn, noted as the DOM changes (a mutation observer
+# runs before any timer of the page's own scripts can see the change).
+SMALL_CHARTS_WATCH = """window.__drawnAt = null;
+new MutationObserver(() => {
+    if (window.__drawnAt !== null) return;
+    const lines = [...document.querySelectorAll("[data-testid='stMetricChart']")]
+        .filter(c => !c.closest('.st-key-crm_plotly_preload'));
+    if (lines.length === 4 && lines.every(c => c.querySelector('canvas, svg'))) window.__drawnAt = performance.now();
+}).observe(document, {subtree: true, childList: true});"""
+
+
+def test_home_draws_its_small_charts_first_then_loads_the_chart_library(tmp_path, page, request):
+    """A session that opens at Home: its four small charts are drawn without Plotly's script, which
+    the browser asks for only afterwards (once they are drawn) and has loaded by the time the next
+    page's charts are drawn; nothing of the preload or the loader shows."""
+    db = Database(tmp_path / "e2e.duckdb")
+    assert all(r.ok for r in load_sample(db))
+    db.close()
+    url = request.getfixturevalue("app_server")
+    page.add_init_script(SMALL_CHARTS_WATCH)
+
+    def late(route):                            # the small charts' script arrives late: Plotly's must wait
+        time.sleep(1.5)
+        route.continue_()
+
+    page.route("**/static/js/embed.*.js", late)
+    page.goto(url)
+    page.wait_for_function("() => window.__drawnAt !== null", timeout=30000)
+    assert page.locator(".js-plotly-plot").count() == 0
+    page.wait_for_function("() => performance.getEntriesByType('resource').some(r => r.name.includes('/PlotlyChart.'))",
+                           timeout=30000)
+    asked, drawn = page.evaluate("""() => [performance.getEntriesByType('resource')
+        .find(r => r.name.includes('/PlotlyChart.')).startTime, window.__drawnAt]""")
+    assert asked >= drawn                       # asked for only once the small charts were drawn
+    page.wait_for_function("() => window.__crmChartLibrary !== undefined", timeout=30000)
+    assert page.evaluate("async () => (await window.__crmChartLibrary) !== null")   # the module loaded
+    wait_idle(page)
+    for key in ("crm_plotly_preload", "crm_chart_loader"):
+        assert not page.locator(f".st-key-{key}").is_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.locator("[data-testid='stSidebarNav'] a[href$='/levels']").first.click()
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
+    loads = page.evaluate("() => performance.getEntriesByType('resource').filter(r => r.name.includes('/PlotlyChart.')).length")
+    assert loads == 1                           # the page's charts used the module already loaded

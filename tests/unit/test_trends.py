@@ -155,3 +155,19 @@ def test_homes_weekly_lists_are_the_weekly_frame(db, make_file):
     assert {"buyers", "gmv"} <= {f["metric"] for f in trends.anomalies(cols)}
     assert trends.weekly_columns(db, dt.date(2000, 1, 1), weeks=3)["buyers"] == [0, 0, 0]
 
+
+def test_homes_first_page_needs_no_pandas():
+    """Home (and everything a session's first run imports for it) does not import pandas: ~0.4 s of
+    a just-started server's first page. The weekly charts' tab and the other pages import it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    code = ("import sys, streamlit, crm.ui, crm.trends, crm.summary, crm.samples, crm.i18n, crm.filters;"
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    source = (ROOT / "pages" / "home.py").read_text(encoding="utf-8")
+    top = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    assert top == ["import datetime as dt", "import streamlit as st", "from crm import i18n, trends, ui",
+                   "from crm.samples import load_sample", "from crm.summary import default_as_of, summary"]
