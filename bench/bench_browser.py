@@ -9,7 +9,8 @@ Playwright, as the browser tests do. Every page is opened once (cold: the first 
 cached; Home first, at the app's address in a new browser profile on a server just started), then
 each page is reached three times by a click in the sidebar, coming from another page (warm), and
 the median is printed. A switch counts as done when the address shows the page, the
-script has finished and no element is stale any more, and the page's charts are drawn. Control
+script has finished and no element is stale any more, and the page's charts are drawn (Plotly's, and
+the small lines under Home's weekly figures). Control
 changes: the coupon slider on the cohort page and the minimum-days box on the purchase-count page.
 The project's modules are byte-compiled first, as Python does on the app's first start (a user's
 later starts read them). Prints a table with the machine's cores and load, and the floor measured
@@ -45,9 +46,11 @@ DONE_JS = """(args) => {
     const app = document.querySelector("[data-testid='stApp']");
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
     if (document.querySelector("[data-stale='true']")) return false;
-    const plots = document.querySelectorAll('.js-plotly-plot');
-    if (charts && (plots.length === 0 || [...plots].some(p => !p.querySelector('.main-svg')))) return false;
-    return true;
+    const shown = sel => [...document.querySelectorAll(sel)].filter(e => !e.closest('.st-key-crm_plotly_preload'));
+    const plots = shown('.js-plotly-plot'), lines = shown("[data-testid='stMetricChart']");
+    if (!charts) return true;
+    if (plots.length + lines.length === 0) return false;
+    return !plots.some(p => !p.querySelector('.main-svg')) && !lines.some(c => !c.querySelector('canvas, svg'));
 }"""
 IDLE_JS = """() => {
     const app = document.querySelector("[data-testid='stApp']");
