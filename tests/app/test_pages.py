@@ -73,7 +73,7 @@ def test_home_weekly_cards_then_charts_on_demand(monkeypatch, tmp_path):
     db = ui.db()                                         # the app's own connection, in this process
     as_of = db.query("SELECT max(ordered_at)::DATE FROM orders WHERE is_purchase")[0][0]
     weeks = trends.weekly_columns(db, as_of)
-    cards = {m.label: m for m in at.metric if m.proto.chart_data}
+    cards = {m.label: m for m in at.main.get("metric") if m.proto.chart_data}   # (the sidebar's: the preload)
     assert list(cards) == ["Buyers this week", "GMV this week", "Repurchase rate (4 weeks to this week)",
                            "Avg spend per buyer this week"]
     for card, name in zip(cards.values(), trends.METRICS):
@@ -92,7 +92,7 @@ def test_home_weekly_cards_then_charts_on_demand(monkeypatch, tmp_path):
     assert len([m for m in at.metric if m.proto.chart_data]) == 4 and not at.get("plotly_chart")
     zh = app("zh").run()
     no_errors(zh)
-    assert "本周成交客户数" in [m.label for m in zh.metric if m.proto.chart_data]
+    assert "本周成交客户数" in [m.label for m in zh.main.get("metric") if m.proto.chart_data]
 
 
 def test_home_period_with_no_orders_is_friendly(monkeypatch, tmp_path):

@@ -23,12 +23,12 @@ def test_every_page_renders_charts_without_errors(tmp_path, monkeypatch, page, r
         if name == "home":   # its weekly figures as small lines; the Plotly charts behind a tab
             page.wait_for_selector("[data-testid='stMetricChart'] canvas, [data-testid='stMetricChart'] svg",
                                    timeout=30000)
-            assert page.locator("[data-testid='stMetricChart']").count() == 4
+            assert page.locator("[data-testid='stMetricChart']:visible").count() == 4   # (and the hidden preload)
             page.get_by_role("tab", name="周走势图").click()
             wait_idle(page)
         if name not in ("data", "members"):
-            page.wait_for_selector(".js-plotly-plot", timeout=30000)
-            assert page.locator(".js-plotly-plot").count() >= 1, name
+            page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot", timeout=30000)
+            assert page.locator("[data-testid='stMain'] .js-plotly-plot").count() >= 1, name
         page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
 
 
@@ -53,7 +53,7 @@ def test_the_first_page_of_a_session_starts_loading_the_chart_library_and_shows_
     assert first.locator("[data-testid='stSelectbox']").count() == 1     # the language, as before
     page.get_by_role("link", name="会员等级").first.click()                 # the next run
     wait_idle(page)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
+    page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot .main-svg", timeout=30000)
     assert page.locator(".st-key-crm_plotly_preload").count() == 0
 
 
@@ -98,6 +98,6 @@ def test_home_draws_its_small_charts_first_then_loads_the_chart_library(tmp_path
         assert not page.locator(f".st-key-{key}").is_visible()
     assert page.locator("[data-testid='stException']").count() == 0
     page.locator("[data-testid='stSidebarNav'] a[href$='/levels']").first.click()
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
+    page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot .main-svg", timeout=30000)
     loads = page.evaluate("() => performance.getEntriesByType('resource').filter(r => r.name.includes('/PlotlyChart.')).length")
     assert loads == 1                           # the page's charts used the module already loaded

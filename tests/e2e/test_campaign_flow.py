@@ -78,5 +78,5 @@ def test_cohort_to_campaign_to_measured_effect(tmp_path, page, request):
     rate = f"{20 / treatment * 100:.1f}%"
     assert rate in page.locator("body").inner_text() or rate in table.inner_text()
     assert page.locator("[data-testid='stException']").count() == 0
-    assert page.locator(".js-plotly-plot").count() >= 1
+    assert page.locator("[data-testid='stMain'] .js-plotly-plot").count() >= 1
     page.screenshot(path=str(tmp_path / "campaign.png"), full_page=True)

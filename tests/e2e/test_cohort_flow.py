@@ -44,7 +44,7 @@ def test_dormant_cohort_coupon_and_csv(tmp_path, page, request):
     page.wait_for_function("t => !document.body.innerText.includes(t)", arg=before.strip()[-25:], timeout=30000)
     assert "推荐方案" in advice.inner_text()
     assert page.locator("[data-testid='stException']").count() == 0
-    assert page.locator(".js-plotly-plot").count() >= 2          # the order values and the offers
+    assert page.locator("[data-testid='stMain'] .js-plotly-plot").count() >= 2          # the order values and the offers
     page.get_by_role("tab", name="导出目标名单").click()
     wait_idle(page)
     with page.expect_download() as info:
