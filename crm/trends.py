@@ -69,7 +69,7 @@ def _weekly_params(as_of: dt.date, weeks: int, W: int) -> list:
     return [as_of, as_of, as_of, as_of, weeks, W, W, weeks, W, W, as_of, weeks]
 
 
-def weekly_trend(db: Database, as_of: dt.date, weeks: int = 26, window_days: int = 28) -> "pd.DataFrame":
+def weekly_trend(db: Database, as_of: dt.date, weeks: int = 26, window_days: int = 28) -> pd.DataFrame:
     """Buyers, purchases, GMV and 客单价 per week, and the repurchase rate over the trailing
     `window_days` ending each week (a single week is too short for anyone to buy twice)."""
     df = db.query_df(WEEKLY_SQL, _weekly_params(as_of, weeks, window_days))

@@ -41,9 +41,6 @@ def delta(s: dict, prev: dict | None, key: str, points: bool = False) -> str | N
     return None if prev is None else change_text(s[key], prev[key], points)
 
 
-TREND_METRICS = ("buyers", "gmv", "repurchase_rate", "avg_spend_per_buyer")
-
-
 def weekly_section(db, as_of: dt.date, lang: str) -> None:
     weeks, flags = cached_weekly(db.data_version(), as_of)
     st.subheader(tr("home_trend_title", as_of=i18n.fmt_date(as_of, lang)))
@@ -74,8 +71,8 @@ def trend_cards(weeks: dict, shown: dict, lang: str) -> None:
     ends = weeks["week_end"]
     if not ends:
         return
-    cols = st.columns(len(TREND_METRICS))
-    for col, m in zip(cols, TREND_METRICS):
+    cols = st.columns(len(trends.METRICS))
+    for col, m in zip(cols, trends.METRICS):
         series = weeks[m]
         latest, before = series[-1], series[-2] if len(series) > 1 else None
         ui.metric_with_line(col, tr(f"home_card_{m}"), "–" if latest is None else shown[m](latest),
@@ -94,7 +91,7 @@ def trend_charts(weeks: dict, names: dict, by_metric: dict, lang: str) -> None:
     df = pd.DataFrame({k: pd.to_datetime(v) if k == "week_end" else v for k, v in weeks.items()})
     formats = {"buyers": ",.0f", "gmv": ",.0f", "repurchase_rate": ".1%", "avg_spend_per_buyer": ",.2f"}
     cols = st.columns(2)
-    for i, m in enumerate(TREND_METRICS):
+    for i, m in enumerate(trends.METRICS):
         with cols[i % 2]:
             ui.chart(weekly_line(df, m, names[m], lang, formats[m], by_metric.get(m)), key=f"home_week_{m}",
                      selectable=False)
