@@ -500,19 +500,19 @@ def metric_with_line(container, label: str, value: str, values: list[float], **k
 # Loads Plotly's script in the browser once the page's small charts are drawn (nothing stale, at
 # most 5 s after it arrives): the module Streamlit itself imports when a Plotly chart first arrives,
 # by the same address, so that import then finds it loaded. Only a head start: a failure is
-# ignored, and the first chart loads it as it always does. CHUNK and CHARTS are filled in by
-# `load_chart_library_later` (a file name checked against PLOTLY_CHUNK, a count).
+# ignored, and the first chart loads it as it always does. CHUNK, CHARTS and PRELOAD are filled in
+# by `load_chart_library_later` (a file name checked against PLOTLY_CHUNK, a count, PRELOAD_KEY).
 LOADER_KEY = "crm_chart_loader"
 PLOTLY_CHUNK = re.compile(r"PlotlyChart\.[A-Za-z0-9_-]+\.js")
 LOADER_JS = """<script>(() => {
-    const chunk = CHUNK, charts = CHARTS;
+    const chunk = CHUNK, charts = CHARTS, preload = PRELOAD;
     const main = document.querySelector('script[type="module"][src*="/static/js/index."]');
     if (!main || window.__crmChartLibrary) return;
     const url = new URL(chunk, main.src).href;
     const since = performance.now();
     const drawn = () => !document.querySelector("[data-stale='true']")
         && [...document.querySelectorAll("[data-testid='stMetricChart']")]
-            .filter(c => c.querySelector('canvas, svg') && !c.closest('.st-key-crm_plotly_preload')).length >= charts;
+            .filter(c => c.querySelector('canvas, svg') && !c.closest('.st-key-' + preload)).length >= charts;
     const load = () => {
         if (window.__crmChartLibrary) return;
         if (!drawn() && performance.now() - since < 5000) { setTimeout(load, 50); return; }
@@ -535,7 +535,8 @@ def load_chart_library_later(charts: int) -> None:
     chunk = plotly_chunk()
     if chunk is None:
         return
-    script = LOADER_JS.replace("CHUNK", json.dumps(chunk)).replace("CHARTS", str(int(charts)))
+    script = (LOADER_JS.replace("CHUNK", json.dumps(chunk)).replace("CHARTS", str(int(charts)))
+              .replace("PRELOAD", json.dumps(PRELOAD_KEY)))
     with st.sidebar.container(key=LOADER_KEY):
         st.html(script, unsafe_allow_javascript=True)
 

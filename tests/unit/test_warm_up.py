@@ -49,7 +49,7 @@ def _loaders(at) -> list:
     import re
     found = []
     for e in at.sidebar.get("html"):
-        m = re.search(r"const chunk = (\"[^\"]*\"), charts = (\d+);", e.proto.body)
+        m = re.search(r"const chunk = (\"[^\"]*\"), charts = (\d+),", e.proto.body)
         if m:
             found.append((json.loads(m.group(1)), int(m.group(2))))
     return found
