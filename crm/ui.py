@@ -18,7 +18,7 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from . import i18n
+from . import i18n, sparkline
 from .db import Database, resolve_path
 
 
@@ -458,10 +458,10 @@ PRELOAD_KEY = "crm_plotly_preload"
 def preload_charts(home: bool = False) -> bool:
     """A session's first run: a chart, hidden, before the page is built, so the browser starts
     loading the chart script while the server still works on the page (a chart's script is fetched
-    only when the first chart arrives). Home (`home`) draws its figures with Streamlit's own small
-    charts (`metric_with_line`): the preload is one of those, and Plotly's script (4.7 MB, ~0.7 s of
-    the browser's time to start) is loaded once Home's small charts are drawn (`preload_done`). Any
-    other page: an empty Plotly chart. The hidden chart is not sent again, so the session's next run
+    only when the first chart arrives). Home (`home`) draws its first view with cards and inline SVG
+    lines (`metric_with_line`): the preload is a card, whose script Streamlit also loads on first use,
+    and Plotly's script (4.7 MB, ~0.7 s of the browser's time to start) is loaded once Home's lines are
+    drawn (`preload_done`). Any other page: an empty Plotly chart. The hidden chart is not sent again, so the session's next run
     removes it (clearing it in the same run could remove it before the browser has asked for its
     script). True when sent; until a run of the session has finished (a run cut short by a page
     switch, as a deep link's first run is), every run sends it."""
@@ -471,7 +471,7 @@ def preload_charts(home: bool = False) -> bool:
     st.html(f"<style>.st-key-{PRELOAD_KEY}, .st-key-{LOADER_KEY} {{display: none}}</style>")
     with st.sidebar.container(key=PRELOAD_KEY):
         if home:
-            st.metric("·", "0", chart_data=[0, 1])
+            st.metric("·", "0")
         else:
             try:
                 import plotly.graph_objects as go
@@ -490,14 +490,19 @@ def preload_done(sent: bool, home: bool = False) -> None:
         st.session_state["_plotly_preloaded"] = True
 
 
-def metric_with_line(container, label: str, value: str, values: list[float], **kwargs) -> None:
-    """`st.metric` with a small line of `values` under it: Streamlit's own chart, not Plotly."""
+def metric_with_line(container, label: str, value: str, values: list, titles: list[str], *,
+                     alert_last: bool = False, **kwargs) -> None:
+    """A bordered card: `st.metric` with a small line of `values` under it (`titles`: each point's
+    hover text; the last point in the alert colour when `alert_last`). The line is inline SVG
+    (`crm.sparkline`), so it needs no chart script in the browser."""
     if not st.session_state.get("_plotly_preloaded"):   # counted for the session's first page only
         st.session_state["_small_charts"] = st.session_state.get("_small_charts", 0) + 1
-    container.metric(label, value, chart_data=values, chart_type="line", **kwargs)
+    with container.container(border=True):
+        st.metric(label, value, **kwargs)
+        st.markdown(sparkline.sparkline_svg(values, titles, label, alert_last=alert_last), unsafe_allow_html=True)
 
 
-# Loads Plotly's script in the browser once the page's small charts are drawn (nothing stale, at
+# Loads Plotly's script in the browser once the page's small lines are drawn (nothing stale, at
 # most 5 s after it arrives): the module Streamlit itself imports when a Plotly chart first arrives,
 # by the same address, so that import then finds it loaded. Only a head start: a failure is
 # ignored, and the first chart loads it as it always does. CHUNK, CHARTS and PRELOAD are filled in
@@ -511,8 +516,8 @@ LOADER_JS = """<script>(() => {
     const url = new URL(chunk, main.src).href;
     const since = performance.now();
     const drawn = () => !document.querySelector("[data-stale='true']")
-        && [...document.querySelectorAll("[data-testid='stMetricChart']")]
-            .filter(c => c.querySelector('canvas, svg') && !c.closest('.st-key-' + preload)).length >= charts;
+        && [...document.querySelectorAll("svg.crm-spark")]
+            .filter(c => !c.closest('.st-key-' + preload)).length >= charts;
     const load = () => {
         if (window.__crmChartLibrary) return;
         if (!drawn() && performance.now() - since < 5000) { setTimeout(load, 50); return; }

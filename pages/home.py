@@ -58,28 +58,30 @@ def weekly_section(db, as_of: dt.date, lang: str) -> None:
     glance, charts = ui.lazy_tabs([tr("home_trend_tab_glance"), tr("home_trend_tab_charts")], key="home_trend_tab")
     with glance:
         if glance.open:
-            trend_cards(weeks, shown, lang)
+            trend_cards(weeks, shown, by_metric, lang)
     with charts:
         if charts.open:
             trend_charts(weeks, names, by_metric, lang)
     st.caption(tr("home_trend_caption"))
 
 
-def trend_cards(weeks: dict, shown: dict, lang: str) -> None:
-    """Each figure's latest week, its change against the week before and a line of every week:
-    Streamlit's own small charts, drawn without the chart library the other pages load."""
+def trend_cards(weeks: dict, shown: dict, by_metric: dict, lang: str) -> None:
+    """Each figure's latest week, its change against the week before and a line of every week
+    (inline SVG, drawn without any chart script; a flagged week's point in red)."""
     ends = weeks["week_end"]
     if not ends:
         return
+    spans = [(i18n.fmt_date(e - dt.timedelta(days=6), lang), i18n.fmt_date(e, lang)) for e in ends]
     cols = st.columns(len(trends.METRICS))
     for col, m in zip(cols, trends.METRICS):
         series = weeks[m]
         latest, before = series[-1], series[-2] if len(series) > 1 else None
-        ui.metric_with_line(col, tr(f"home_card_{m}"), "–" if latest is None else shown[m](latest),
-                            [float("nan") if v is None else v for v in series],
+        titles = [tr("home_card_point", start=a, end=b, value="–" if v is None else shown[m](v))
+                  for (a, b), v in zip(spans, series)]
+        ui.metric_with_line(col, tr(f"home_card_{m}"), "–" if latest is None else shown[m](latest), series, titles,
+                            alert_last=m in by_metric,
                             delta=change_text(latest, before, points=m == "repurchase_rate"),
-                            help=tr("home_trend_card_help", start=i18n.fmt_date(ends[0] - dt.timedelta(days=6), lang),
-                                    end=i18n.fmt_date(ends[-1], lang)), border=True)
+                            help=tr("home_trend_card_help", start=spans[0][0], end=spans[-1][1]))
 
 
 def trend_charts(weeks: dict, names: dict, by_metric: dict, lang: str) -> None:

@@ -1,4 +1,5 @@
 """Every page in AppTest, on an empty and a loaded database, in both languages."""
+import datetime as dt
 
 from streamlit.testing.v1 import AppTest
 
@@ -58,11 +59,9 @@ def test_home_loaded_shows_headline_numbers(monkeypatch, tmp_path):
 
 def test_home_weekly_cards_then_charts_on_demand(monkeypatch, tmp_path):
     """Home's weekly trend opens as four cards (this week's figure, its change against the week
-    before, a small line of the 26 weeks: Streamlit's own charts, no Plotly); the "Weekly charts"
-    tab builds the four Plotly charts only when opened."""
-    import math
-
-    from crm import trends
+    before, a small line of the 26 weeks as inline SVG with each week's value on hover, no chart
+    script); the "Weekly charts" tab builds the four Plotly charts only when opened."""
+    from crm import i18n, sparkline, trends
     from tests.app.helpers import open_tab
     path = tmp_path / "w.duckdb"
     seed(path, "cdnow_sample.txt")
@@ -73,12 +72,25 @@ def test_home_weekly_cards_then_charts_on_demand(monkeypatch, tmp_path):
     db = ui.db()                                         # the app's own connection, in this process
     as_of = db.query("SELECT max(ordered_at)::DATE FROM orders WHERE is_purchase")[0][0]
     weeks = trends.weekly_columns(db, as_of)
-    cards = {m.label: m for m in at.main.get("metric") if m.proto.chart_data}   # (the sidebar's: the preload)
-    assert list(cards) == ["Buyers this week", "GMV this week", "Repurchase rate (4 weeks to this week)",
-                           "Avg spend per buyer this week"]
-    for card, name in zip(cards.values(), trends.METRICS):
-        line = list(card.proto.chart_data)
-        assert len(line) == 26 and all((v is None and math.isnan(x)) or x == v for x, v in zip(line, weeks[name]))
+    flagged = {f["metric"] for f in trends.anomalies(weeks)}
+
+    def lines(run):
+        return [m.value for m in run.main.get("markdown") if 'class="crm-spark"' in m.value]
+
+    labels = ["Buyers this week", "GMV this week", "Repurchase rate (4 weeks to this week)",
+              "Avg spend per buyer this week"]
+    cards = {m.label: m for m in at.main.get("metric") if m.label in labels}
+    assert list(cards) == labels and len(lines(at)) == 4
+    money = lambda v: i18n.fmt_money(v, "en")   # noqa: E731
+    shown = {"buyers": lambda v: i18n.fmt_int(v, "en"), "gmv": money,
+             "repurchase_rate": lambda v: i18n.fmt_pct(v, "en"), "avg_spend_per_buyer": money}
+    ends = weeks["week_end"]
+    for line, label, name in zip(lines(at), labels, trends.METRICS):
+        assert len(weeks[name]) == 26
+        titles = [f"{i18n.fmt_date(e - dt.timedelta(days=6), 'en')} to {i18n.fmt_date(e, 'en')}: "
+                  f"{'–' if v is None else shown[name](v)}" for e, v in zip(ends, weeks[name])]
+        assert line == sparkline.sparkline_svg(weeks[name], titles, label, alert_last=name in flagged)
+        assert line.count("<title>") == 26
     buyers, before = weeks["buyers"][-1], weeks["buyers"][-2]
     assert cards["Buyers this week"].value == f"{buyers:,}"
     assert cards["Buyers this week"].delta == (f"{(buyers / before - 1) * 100:+.1f}%" if before else "")
@@ -87,12 +99,13 @@ def test_home_weekly_cards_then_charts_on_demand(monkeypatch, tmp_path):
         assert cards["Repurchase rate (4 weeks to this week)"].delta == f"{(rate - rate_before) * 100:+.1f} pp"
     assert not at.get("plotly_chart")
     open_tab(at, "home_trend_tab", "Weekly charts")
-    assert len(at.get("plotly_chart")) == 4 and not [m for m in at.metric if m.proto.chart_data]
+    assert len(at.get("plotly_chart")) == 4 and not lines(at)
     open_tab(at, "home_trend_tab", "At a glance")
-    assert len([m for m in at.metric if m.proto.chart_data]) == 4 and not at.get("plotly_chart")
+    assert len(lines(at)) == 4 and not at.get("plotly_chart")
     zh = app("zh").run()
     no_errors(zh)
-    assert "本周成交客户数" in [m.label for m in zh.main.get("metric") if m.proto.chart_data]
+    assert "本周成交客户数" in [m.label for m in zh.main.get("metric")]
+    assert '至' in lines(zh)[0] and 'aria-label="本周成交客户数"' in lines(zh)[0]
 
 
 def test_home_period_with_no_orders_is_friendly(monkeypatch, tmp_path):

@@ -20,10 +20,9 @@ def test_every_page_renders_charts_without_errors(tmp_path, monkeypatch, page, r
         wait_idle(page)
         assert page.locator("[data-testid='stException']").count() == 0, name
         assert page.locator("[data-testid='stAlertContentError']").count() == 0, name
-        if name == "home":   # its weekly figures as small lines; the Plotly charts behind a tab
-            page.wait_for_selector("[data-testid='stMetricChart'] canvas, [data-testid='stMetricChart'] svg",
-                                   timeout=30000)
-            assert page.locator("[data-testid='stMetricChart']:visible").count() == 4   # (and the hidden preload)
+        if name == "home":   # its weekly figures as cards with small lines; the Plotly charts behind a tab
+            page.wait_for_selector("[data-testid='stMain'] svg.crm-spark polyline", timeout=30000)
+            assert page.locator("[data-testid='stMain'] svg.crm-spark:visible").count() == 4
             page.get_by_role("tab", name="周走势图").click()
             wait_idle(page)
         if name not in ("data", "members"):
@@ -57,32 +56,33 @@ def test_the_first_page_of_a_session_starts_loading_the_chart_library_and_shows_
     assert page.locator(".st-key-crm_plotly_preload").count() == 0
 
 
-# When the page's four small charts have been drawn, noted as the DOM changes (a mutation observer
+# When the page's four small lines have been drawn, noted as the DOM changes (a mutation observer
 # runs before any timer of the page's own scripts can see the change).
 SMALL_CHARTS_WATCH = """window.__drawnAt = null;
 new MutationObserver(() => {
     if (window.__drawnAt !== null) return;
-    const lines = [...document.querySelectorAll("[data-testid='stMetricChart']")]
+    const lines = [...document.querySelectorAll("svg.crm-spark")]
         .filter(c => !c.closest('.st-key-crm_plotly_preload'));
-    if (lines.length === 4 && lines.every(c => c.querySelector('canvas, svg'))) window.__drawnAt = performance.now();
+    if (lines.length === 4 && lines.every(c => c.querySelector('polyline, path'))) window.__drawnAt = performance.now();
 }).observe(document, {subtree: true, childList: true});"""
 
 
 def test_home_draws_its_small_charts_first_then_loads_the_chart_library(tmp_path, page, request):
-    """A session that opens at Home: its four small charts are drawn without Plotly's script, which
-    the browser asks for only afterwards (once they are drawn) and has loaded by the time the next
-    page's charts are drawn; nothing of the preload or the loader shows."""
+    """A session that opens at Home: its four cards' lines are drawn with no chart script at all
+    (neither Plotly's nor Vega's); Plotly's is asked for only afterwards (once they are drawn) and
+    has loaded by the time the next page's charts are drawn; nothing of the preload or the loader
+    shows."""
     db = Database(tmp_path / "e2e.duckdb")
     assert all(r.ok for r in load_sample(db))
     db.close()
     url = request.getfixturevalue("app_server")
     page.add_init_script(SMALL_CHARTS_WATCH)
 
-    def late(route):                            # the small charts' script arrives late: Plotly's must wait
+    def late(route):                            # the lines' script arrives late: Plotly's must wait
         time.sleep(1.5)
         route.continue_()
 
-    page.route("**/static/js/embed.*.js", late)
+    page.route("**/static/js/rehype-raw.*.js", late)   # what Streamlit's Markdown uses to show HTML
     page.goto(url)
     page.wait_for_function("() => window.__drawnAt !== null", timeout=30000)
     assert page.locator(".js-plotly-plot").count() == 0
@@ -90,7 +90,9 @@ def test_home_draws_its_small_charts_first_then_loads_the_chart_library(tmp_path
                            timeout=30000)
     asked, drawn = page.evaluate("""() => [performance.getEntriesByType('resource')
         .find(r => r.name.includes('/PlotlyChart.')).startTime, window.__drawnAt]""")
-    assert asked >= drawn                       # asked for only once the small charts were drawn
+    assert asked >= drawn                       # asked for only once the small lines were drawn
+    scripts = page.evaluate("() => performance.getEntriesByType('resource').map(r => r.name)")
+    assert not [u for u in scripts if "/embed." in u or "/vega-" in u or "/ArrowVegaLiteChart." in u]   # no Vega
     page.wait_for_function("() => window.__crmChartLibrary !== undefined", timeout=30000)
     assert page.evaluate("async () => (await window.__crmChartLibrary) !== null")   # the module loaded
     wait_idle(page)

@@ -45,7 +45,7 @@ def _app(monkeypatch, path, first_page=None):
 
 
 def _loaders(at) -> list:
-    """The loader's script in the sidebar, as (module file name, small charts to wait for)."""
+    """The loader's script in the sidebar, as (module file name, small lines to wait for)."""
     import re
     found = []
     for e in at.sidebar.get("html"):
@@ -73,10 +73,10 @@ def test_a_sessions_first_run_sends_a_hidden_chart_once(monkeypatch, tmp_path, s
     assert not _preloads(at) and not at.sidebar.get("plotly_chart") and at.sidebar.selectbox(key="lang_select")
 
 
-def test_home_preloads_its_small_charts_and_loads_plotly_once_they_are_drawn(monkeypatch, tmp_path, server_mode):
-    """Home draws its weekly figures with Streamlit's small charts: its first run preloads one of
-    those (hidden, cleared at the end), sends no Plotly chart, and leaves a loader that fetches
-    Streamlit's own Plotly module once the page's four small charts are drawn. The next run sends
+def test_home_preloads_its_cards_and_loads_plotly_once_their_lines_are_drawn(monkeypatch, tmp_path, server_mode):
+    """Home draws its weekly figures as cards with inline SVG lines: its first run preloads a card
+    (hidden, removed by the next run), sends no Plotly chart, and leaves a loader that fetches
+    Streamlit's own Plotly module once the page's four lines are drawn. The next run sends
     neither."""
     from crm.db import Database
     from crm.samples import load_sample
@@ -88,7 +88,8 @@ def test_home_preloads_its_small_charts_and_loads_plotly_once_they_are_drawn(mon
     assert not at.exception and at.session_state["_plotly_preloaded"]
     assert not at.get("plotly_chart")                                # no Plotly anywhere on Home
     [preload] = _preloads(at)
-    assert len(preload.get("metric")) == 1 and preload.get("metric")[0].proto.chart_data
+    assert len(preload.get("metric")) == 1 and not preload.get("metric")[0].proto.chart_data   # no Vega
+    assert len([m for m in at.main.get("markdown") if 'class="crm-spark"' in m.value]) == 4
     [(chunk, charts)] = _loaders(at)
     assert chunk == ui.plotly_chunk() and charts == 4
     assert chunk.startswith("PlotlyChart.") and chunk.endswith(".js")
@@ -105,7 +106,7 @@ def test_home_preloads_its_small_charts_and_loads_plotly_once_they_are_drawn(mon
 
 
 def test_homes_welcome_screen_asks_the_loader_for_no_small_chart(monkeypatch, tmp_path, server_mode):
-    """Home's welcome screen (an empty database) draws no small chart: the loader asks for none."""
+    """Home's welcome screen (an empty database) draws no small line: the loader waits for none."""
     at = _app(monkeypatch, tmp_path / "e.duckdb")
     at.run()
     assert [charts for _, charts in _loaders(at)] == [0]
@@ -113,7 +114,7 @@ def test_homes_welcome_screen_asks_the_loader_for_no_small_chart(monkeypatch, tm
 
 def test_a_run_cut_short_sends_the_preload_again(monkeypatch, tmp_path, server_mode):
     """A run that does not finish (a page switch, as a deep link's first run on a just-started server
-    is) has not marked the preload as sent: the next run sends it again (on Home, a small chart)."""
+    is) has not marked the preload as sent: the next run sends it again (on Home, a card)."""
     monkeypatch.setattr(ui, "preload_done", lambda sent, home=False: None)   # as if every run were cut short
     at = _app(monkeypatch, tmp_path / "w.duckdb", "pages/data.py")
     at.run()
