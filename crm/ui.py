@@ -502,8 +502,8 @@ def metric_with_line(container, label: str, value: str, values: list, titles: li
         st.markdown(sparkline.sparkline_svg(values, titles, label, alert_last=alert_last), unsafe_allow_html=True)
 
 
-# Loads Plotly's script in the browser once the page's small lines are drawn (nothing stale, at
-# most 5 s after it arrives): the module Streamlit itself imports when a Plotly chart first arrives,
+# Loads Plotly's script in the browser once the page's small lines are drawn (nothing stale, no
+# element still waiting for its own script, at most 5 s after it arrives): the module Streamlit itself imports when a Plotly chart first arrives,
 # by the same address, so that import then finds it loaded. Only a head start: a failure is
 # ignored, and the first chart loads it as it always does. CHUNK, CHARTS and PRELOAD are filled in
 # by `load_chart_library_later` (a file name checked against PLOTLY_CHUNK, a count, PRELOAD_KEY).
@@ -515,9 +515,9 @@ LOADER_JS = """<script>(() => {
     if (!main || window.__crmChartLibrary) return;
     const url = new URL(chunk, main.src).href;
     const since = performance.now();
+    const shown = sel => [...document.querySelectorAll(sel)].filter(e => !e.closest('.st-key-' + preload));
     const drawn = () => !document.querySelector("[data-stale='true']")
-        && [...document.querySelectorAll("svg.crm-spark")]
-            .filter(c => !c.closest('.st-key-' + preload)).length >= charts;
+        && !shown("[data-testid='stSkeleton']").length && shown("svg.crm-spark").length >= charts;
     const load = () => {
         if (window.__crmChartLibrary) return;
         if (!drawn() && performance.now() - since < 5000) { setTimeout(load, 50); return; }
