@@ -2,6 +2,7 @@
 
     python bench/bench_predictions.py                 # bench/out/bench_1000000.duckdb
     python bench/bench_predictions.py --orders 1000000 10000000
+    python bench/bench_predictions.py --unit week      # the models in weeks (the page opens in days)
 
 Median of 3 after a warm-up: the per-customer summary in DuckDB; the BG/NBD and Gamma-Gamma fits on
 200,000 customers (a sample of the summary) and on all of them; scoring 1,000,000 customers (the
@@ -31,27 +32,31 @@ from bench._shared import bench_copy, timed  # noqa: E402
 from crm.summary import default_as_of  # noqa: E402
 
 
-def score(params: dict, gg: dict, s: pd.DataFrame) -> None:
+def score(params: dict, gg: dict, s: pd.DataFrame, unit: str) -> None:
     x, tx, T, m = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "monetary_value"))
+    days = P.UNITS[unit]
     P.p_alive(params, x, tx, T)
-    for t in (30 / 7, 90 / 7, 365 / 7):
+    for t in (30 / days, 90 / days, 365 / days):
         P.expected_purchases(params, t, x, tx, T)
     value = P.expected_value(gg, x, m)
-    P._discounted_spend(params, x, tx, T, value, 7, 0.0)
+    P._discounted_spend(params, x, tx, T, value, days, 0.0)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, nargs="+", default=[1_000_000])
-    for orders in ap.parse_args().orders:
-        bench(orders)
+    ap.add_argument("--unit", choices=sorted(P.UNITS), default="day",
+                    help="the models' time unit (default: day, what the Predictions page opens with)")
+    a = ap.parse_args()
+    for orders in a.orders:
+        bench(orders, a.unit)
 
 
-def bench(orders: int) -> None:
+def bench(orders: int, unit: str = "day") -> None:
     rows = []
     with bench_copy(orders) as db:
         as_of = default_as_of(db)
-        ms, s = timed(lambda: P.summary(db, as_of, "week"))
+        ms, s = timed(lambda: P.summary(db, as_of, unit))
         rows.append(("per-customer summary (DuckDB)", len(s), ms))
         sample = s.sample(n=min(200_000, len(s)), random_state=1)
         ms, bg = timed(lambda: P.fit_bgnbd(sample["frequency"], sample["recency"], sample["T"]))
@@ -61,17 +66,17 @@ def bench(orders: int) -> None:
         ms, _ = timed(lambda: P.fit_bgnbd(s["frequency"], s["recency"], s["T"]))
         rows.append(("BG/NBD fit, every buyer", len(s), ms))
         big = pd.concat([s] * int(np.ceil(1_000_000 / len(s))), ignore_index=True).head(1_000_000)
-        ms, _ = timed(lambda: score(bg.params, gg.params, big))
+        ms, _ = timed(lambda: score(bg.params, gg.params, big, unit))
         rows.append(("scores (P(alive), 30/90/365-day purchases, value, 12-month spend)", len(big), ms))
         # no fit kept (the warm-up run keeps one): fit both models
-        ms, _ = timed(lambda: (db.set_setting("model_fit_week", ""), P.predict(db, as_of, "week")), runs=1)
+        ms, _ = timed(lambda: (db.set_setting(f"model_fit_{unit}", ""), P.predict(db, as_of, unit)), runs=1)
         rows.append(("predict: summary + both fits + scores, every buyer", len(s), ms))
-        ms, _ = timed(lambda: P.predict(db, as_of, "week"))
+        ms, _ = timed(lambda: P.predict(db, as_of, unit))
         rows.append(("predict with the fits kept from before (a later first visit, any restart)", len(s), ms))
-        ms, _ = timed(lambda: (db.set_setting("kept_summary_week", ""), P.predict(db, as_of, "week", ids=False)))
+        ms, _ = timed(lambda: (db.set_setting(f"kept_summary_{unit}", ""), P.predict(db, as_of, unit, ids=False)))
         rows.append(("the same without customer ids (the Predictions page), its summary computed and kept",
                      len(s), ms))
-        ms, _ = timed(lambda: P.predict(db, as_of, "week", ids=False))
+        ms, _ = timed(lambda: P.predict(db, as_of, unit, ids=False))
         rows.append(("the same with the summary kept from before (a later first visit, any restart)", len(s), ms))
         t = time.perf_counter()
         P.ensure_scores(db, as_of)
@@ -83,7 +88,7 @@ def bench(orders: int) -> None:
         members = [int(c) for c in s["cust_no"].head(200_000)]
         ms, _ = timed(lambda: R.suggestions(db, members))
         rows.append(("suggested items", len(members), ms))
-    print(f"\n{orders:,} orders\n| step | rows | time |\n|---|---:|---:|")
+    print(f"\n{orders:,} orders, models in {unit}s\n| step | rows | time |\n|---|---:|---:|")
     for step, n, ms in rows:
         print(f"| {step} | {n:,} | {ms:,.0f} ms |")
 
