@@ -3,7 +3,8 @@ import streamlit as st
 
 from crm import ui
 
-st.set_page_config(page_title="会员分析 · Member desk", layout="wide")
+# A Material icon, not an emoji: recognising an emoji loads Streamlit's emoji table (see crm.ui.WARNING_ICON)
+st.set_page_config(page_title="会员分析 · Member desk", page_icon=":material/storefront:", layout="wide")
 
 lang = ui.lang()
 with st.sidebar:
@@ -35,7 +36,6 @@ pages = {
 nav = st.navigation(pages)
 home = nav.url_path == ""
 preloaded = ui.preload_charts(home)   # a session's first run: the browser starts loading the chart script
-st.set_page_config(page_icon="🛍️")  # after the preload: recognising an emoji loads Streamlit's emoji table
 ui.navigation_ready()
 ui.goto_requested()
 

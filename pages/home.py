@@ -52,7 +52,7 @@ def weekly_section(db, as_of: dt.date, lang: str) -> None:
     for f in flags:
         fmt = shown[f["metric"]]
         st.warning(tr(f"home_anomaly_{f['direction']}", metric=names[f["metric"]], value=fmt(f["value"]),
-                      low=fmt(f["low"]), high=fmt(f["high"])))
+                      low=fmt(f["low"]), high=fmt(f["high"])), icon=ui.WARNING_ICON)
     if not flags:
         st.caption(tr("home_no_anomaly"))
     glance, charts = ui.lazy_tabs([tr("home_trend_tab_glance"), tr("home_trend_tab_charts")], key="home_trend_tab")
@@ -133,7 +133,7 @@ def headline(lang: str) -> None:
     as_of = c1.date_input(tr("as_of_label"), value=latest, help=tr("as_of_help"), key="as_of")
     periods = {"all": None, "365": 365, "180": 180, "90": 90, "30": 30}
     period = c2.segmented_control(tr("period_label"), list(periods), default="all", key="home_period",
-                                  format_func=lambda p: tr(f"period_{p}"))
+                                  format_func=lambda p: ui.plain_label(tr(f"period_{p}")))
     days = periods.get(period or "all")
     start = as_of - dt.timedelta(days=days - 1) if days else None
     s = cached_summary(db.data_version(), as_of, start)
@@ -142,7 +142,7 @@ def headline(lang: str) -> None:
     st.caption(tr("home_range", first=i18n.fmt_date(overview["first_order_at"], lang),
                   last=i18n.fmt_date(overview["last_order_at"], lang)))
     if not s["orders"]:
-        st.info(tr("home_no_purchases"))
+        st.info(tr("home_no_purchases"), icon=ui.INFO_ICON)
     if prev is not None:
         st.caption(tr("home_vs_previous", start=i18n.fmt_date(prev["start"], lang), end=i18n.fmt_date(prev["as_of"], lang)))
     row1 = st.columns(4)

@@ -390,8 +390,8 @@ ZH.update({
     "home_trend_tab_charts": "周走势图",
     "home_trend_card_help": "本周（截至 {end} 的 7 天）的数值，与前一周相比；小图为 {start} 至 {end} 的每一周（指向一点可看该周数值，红点为异常周）。坐标和异常的正常范围见「周走势图」。",
     "home_card_point": "{start} 至 {end}：{value}",
-    "home_anomaly_up": "⚠️ 本周{metric}为 {value}，明显高于近 8 周的正常范围（{low} – {high}）。",
-    "home_anomaly_down": "⚠️ 本周{metric}为 {value}，明显低于近 8 周的正常范围（{low} – {high}）。",
+    "home_anomaly_up": "本周{metric}为 {value}，明显高于近 8 周的正常范围（{low} – {high}）。",
+    "home_anomaly_down": "本周{metric}为 {value}，明显低于近 8 周的正常范围（{low} – {high}）。",
     "home_no_anomaly": "本周各项指标都在近 8 周的正常范围内。",
 })
 EN.update({
@@ -410,8 +410,8 @@ EN.update({
     "home_trend_tab_charts": "Weekly charts",
     "home_trend_card_help": "This week (the 7 days up to {end}), compared with the week before; the small line shows every week from {start} to {end} (point at it for a week's value; a red end means this week is flagged). Axes and a flagged week's normal range are under \"Weekly charts\".",
     "home_card_point": "{start} to {end}: {value}",
-    "home_anomaly_up": "⚠️ This week's {metric} is {value}, well above its normal range of the last 8 weeks ({low} – {high}).",
-    "home_anomaly_down": "⚠️ This week's {metric} is {value}, well below its normal range of the last 8 weeks ({low} – {high}).",
+    "home_anomaly_up": "This week's {metric} is {value}, well above its normal range of the last 8 weeks ({low} – {high}).",
+    "home_anomaly_down": "This week's {metric} is {value}, well below its normal range of the last 8 weeks ({low} – {high}).",
     "home_no_anomaly": "Every figure of this week is within its normal range of the last 8 weeks.",
 })
 
