@@ -18,8 +18,16 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
+from streamlit import delta_generator
+
 from . import i18n, sparkline
 from .db import Database, resolve_path
+
+# Streamlit checks once per process, when a page draws its first element, whether it runs in a Python
+# REPL, to print how to start an app: `inspect.stack()` over the whole stack, ~0.09 s of a just-started
+# server's first page. This module is only used by the app (under `streamlit run` or its tests), where
+# that check can only say no: it is marked done.
+delta_generator._use_warning_has_been_displayed = True
 
 
 @st.cache_resource(show_spinner=False, validate=lambda d: not getattr(d, "closed", False))

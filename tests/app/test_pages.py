@@ -109,10 +109,11 @@ def test_home_weekly_cards_then_charts_on_demand(monkeypatch, tmp_path):
     assert '至' in lines(zh)[0] and 'aria-label="本周成交客户数"' in lines(zh)[0]
 
 
-def test_homes_first_run_needs_no_emoji_table(tmp_path):
+def test_homes_first_run_skips_streamlits_one_off_costs(tmp_path):
     """A just-started server's first page (Home, with a flagged week's warning) does not load
-    Streamlit's emoji table: the app's icon is a Material one, the warning gives its icon, the period
-    labels are marked plain. Run in a fresh interpreter, without the background warm-up."""
+    Streamlit's emoji table (the app's icon is a Material one, the warning gives its icon, the period
+    labels are marked plain) nor walk the stack to see whether it runs in a REPL. Run in a fresh
+    interpreter, without the background warm-up."""
     import subprocess
     import sys
     path = tmp_path / "h.duckdb"
@@ -120,6 +121,9 @@ def test_homes_first_run_needs_no_emoji_table(tmp_path):
     code = f"""
 import sys
 from streamlit.testing.v1 import AppTest
+from streamlit import env_util
+asked = []
+env_util.is_repl = lambda: asked.append(1) or False
 from crm import trends, ui
 ui.warm_up = lambda: None
 flag = {{"metric": "buyers", "value": 1, "low": 2, "high": 3, "direction": "down"}}
@@ -128,12 +132,13 @@ at = AppTest.from_file({str(APP)!r}, default_timeout=60)
 at.session_state["lang"] = "zh"
 at.run()
 assert not at.exception, at.exception
-print(len(at.warning), at.warning[0].icon, at.button_group[0].proto.options[0].content, "streamlit.emojis" in sys.modules)
+print(len(at.warning), at.warning[0].icon, at.button_group[0].proto.options[0].content, "streamlit.emojis" in sys.modules,
+      len(asked))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          env={**os.environ, "CRM_DB": str(path)})
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["1", ":material/warning:", "全部", "False"]
+    assert out.stdout.split() == ["1", ":material/warning:", "全部", "False", "0"]
 
 
 def test_home_period_with_no_orders_is_friendly(monkeypatch, tmp_path):
