@@ -16,9 +16,8 @@ from pathlib import Path
 
 import duckdb
 import streamlit as st
-from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
-
 from streamlit import delta_generator
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from . import i18n, sparkline
 from .db import Database, resolve_path
@@ -468,12 +467,12 @@ def preload_charts(home: bool = False) -> bool:
     """A session's first run: a chart, hidden, before the page is built, so the browser starts
     loading the chart script while the server still works on the page (a chart's script is fetched
     only when the first chart arrives). Home (`home`) draws its first view with cards and inline SVG
-    lines (`metric_with_line`): the preload is a card, whose script Streamlit also loads on first use,
-    and Plotly's script (4.7 MB, ~0.7 s of the browser's time to start) is loaded once Home's lines are
-    drawn (`preload_done`). Any other page: an empty Plotly chart. The hidden chart is not sent again, so the session's next run
-    removes it (clearing it in the same run could remove it before the browser has asked for its
-    script). True when sent; until a run of the session has finished (a run cut short by a page
-    switch, as a deep link's first run is), every run sends it."""
+    lines (`metric_with_line`): the preload is a card, whose script Streamlit also loads on first
+    use, and Plotly's script (4.7 MB, ~0.7 s of the browser's time to start) is loaded once Home's
+    lines are drawn (`preload_done`). Any other page: an empty Plotly chart. The hidden chart is not
+    sent again, so the session's next run removes it (clearing it in the same run could remove it
+    before the browser has asked for its script). True when sent; until a run of the session has
+    finished (a run cut short by a page switch, as a deep link's first run is), every run sends it."""
     if st.session_state.get("_plotly_preloaded"):
         return False
     st.session_state["_small_charts"] = 0
@@ -527,8 +526,9 @@ def metric_with_line(container, label: str, value: str, values: list, titles: li
 
 
 # Loads Plotly's script in the browser once the page's small lines are drawn (nothing stale, no
-# element still waiting for its own script, at most 5 s after it arrives): the module Streamlit itself imports when a Plotly chart first arrives,
-# by the same address, so that import then finds it loaded. Only a head start: a failure is
+# element still waiting for its own script, at most 5 s after it arrives): the module Streamlit
+# itself imports when a Plotly chart first arrives, by the same address, so that import then finds
+# it loaded. Only a head start: a failure is
 # ignored, and the first chart loads it as it always does. CHUNK, CHARTS and PRELOAD are filled in
 # by `load_chart_library_later` (a file name checked against PLOTLY_CHUNK, a count, PRELOAD_KEY).
 LOADER_KEY = "crm_chart_loader"

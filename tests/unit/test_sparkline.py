@@ -38,7 +38,8 @@ def test_the_svg_draws_runs_as_lines_lone_values_as_dots_and_marks_the_last_poin
 
 def test_every_point_has_its_hover_text_in_a_column_around_it():
     svg = sparkline_svg([1, 2, 3], ["week 1: 1", "week 2: 2", "week 3: 3"], "x")
-    cols = re.findall(r'<rect x="([\d.]+)" y="0" width="([\d.]+)" height="40" fill="transparent"><title>([^<]*)</title>', svg)
+    cols = re.findall(r'<rect x="([\d.]+)" y="0" width="([\d.]+)" height="40" fill="transparent">'
+                      r'<title>([^<]*)</title>', svg)
     assert cols == [("0", "50", "week 1: 1"), ("50", "100", "week 2: 2"), ("150", "50", "week 3: 3")]
     with pytest.raises(ValueError):
         sparkline_svg([1, 2], ["only one"], "x")
