@@ -62,7 +62,7 @@ IDLE_JS = """() => {
 
 # When the user's input reached the page: the first click or key press after `reset_input`, as the
 # page saw it. Playwright's own click first scrolls, waits for the target to be still for two frames
-# and checks what is under the pointer (0.1–0.2 s here), which no person's click waits for.
+# and checks what is under the pointer (0.07–0.15 s here), which no person's click waits for.
 INPUT_JS = """window.__crmInput = null;
 for (const type of ['click', 'keydown']) document.addEventListener(type, () => {
     if (window.__crmInput === null) window.__crmInput = performance.now();

@@ -491,7 +491,8 @@ def preload_charts(home: bool = False) -> bool:
 
 def preload_done(sent: bool, home: bool = False) -> None:
     """Called by app.py once the page is drawn: the preload is not sent again in this session; on
-    Home, the loader of Plotly's script follows the page's small charts."""
+    Home, the loader of Plotly's script follows, waiting for the number of small lines the page drew
+    (`metric_with_line` counts them)."""
     if sent:
         if home:
             load_chart_library_later(st.session_state.pop("_small_charts", 0))
@@ -528,9 +529,9 @@ def metric_with_line(container, label: str, value: str, values: list, titles: li
 # Loads Plotly's script in the browser once the page's small lines are drawn (nothing stale, no
 # element still waiting for its own script, at most 5 s after it arrives): the module Streamlit
 # itself imports when a Plotly chart first arrives, by the same address, so that import then finds
-# it loaded. Only a head start: a failure is
-# ignored, and the first chart loads it as it always does. CHUNK, CHARTS and PRELOAD are filled in
-# by `load_chart_library_later` (a file name checked against PLOTLY_CHUNK, a count, PRELOAD_KEY).
+# it loaded. Only a head start: a failure is ignored, and the first chart loads it as it always
+# does. CHUNK, CHARTS and PRELOAD are filled in by `load_chart_library_later` (a file name checked
+# against PLOTLY_CHUNK, the number of small lines, PRELOAD_KEY).
 LOADER_KEY = "crm_chart_loader"
 PLOTLY_CHUNK = re.compile(r"PlotlyChart\.[A-Za-z0-9_-]+\.js")
 LOADER_JS = """<script>(() => {
