@@ -48,7 +48,7 @@ DONE_JS = """(args) => {
     if (document.querySelector("[data-stale='true']")) return false;
     const shown = sel => [...document.querySelectorAll(sel)].filter(e => !e.closest('.st-key-crm_plotly_preload'));
     if (shown("[data-testid='stSkeleton']").length) return false;     // an element whose script is loading
-    const plots = shown('.js-plotly-plot'), lines = shown("svg.crm-spark");
+    const plots = shown('.js-plotly-plot'), lines = shown("svg.crm-spark, .crm-bars");
     if (!charts) return true;
     if (plots.length + lines.length === 0) return false;
     return !plots.some(p => !p.querySelector('.main-svg'));

@@ -20,7 +20,8 @@ ALERT = "#E4572E"
 _MARKDOWN = {ord(c): f"&#{ord(c)};" for c in "$*_~`\\[]"}
 
 
-def _text(s: str) -> str:
+def html_text(s: str) -> str:
+    """`s` for HTML text or an attribute value that Streamlit shows through Markdown."""
     return escape(s).translate(_MARKDOWN)
 
 
@@ -75,7 +76,7 @@ def sparkline_svg(values: list, titles: list[str], label: str, *, alert_last: bo
     if len(titles) != len(values):
         raise ValueError("one hover text per value")
     pts = points(values)
-    parts = [f'<svg class="crm-spark" role="img" aria-label="{_text(label)}" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" '
+    parts = [f'<svg class="crm-spark" role="img" aria-label="{html_text(label)}" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" '
              f'width="100%" height="{int(height)}" preserveAspectRatio="none" style="display:block;overflow:visible">']
     for run in runs(pts):
         if len(run) == 1:
@@ -92,6 +93,6 @@ def sparkline_svg(values: list, titles: list[str], label: str, *, alert_last: bo
         centre = WIDTH / 2 if n == 1 else i * step
         left, right = max(0.0, centre - step / 2), min(WIDTH, centre + step / 2)
         parts.append(f'<rect x="{left:g}" y="0" width="{right - left:g}" height="{HEIGHT:g}" fill="transparent">'
-                     f'<title>{_text(title)}</title></rect>')
+                     f'<title>{html_text(title)}</title></rect>')
     parts.append("</svg>")
     return "".join(parts)

@@ -192,11 +192,9 @@ def overview_section(e: dict, lang: str) -> None:
     """Who they are: the level and stage mix and the top-spending members."""
     if e["empty"]:
         return
-    c1, c2 = st.columns(2)
-    with c1:   # nothing to pick here (the cohort is already open): plain charts
-        ui.chart(cohort_charts.level_mix(e["level_mix"], lang), key=P + "level_chart", selectable=False)
-    with c2:
-        ui.chart(cohort_charts.stage_mix(e["stage_mix"], lang), key=P + "stage_chart", selectable=False)
+    c1, c2 = st.columns(2)   # lists of bars in HTML: a cohort change draws no chart in the browser
+    c1.markdown(cohort_charts.level_mix(e["level_mix"], lang), unsafe_allow_html=True)
+    c2.markdown(cohort_charts.stage_mix(e["stage_mix"], lang), unsafe_allow_html=True)
     st.caption(tr("cohortpage_sample_caption"))
     sample = e["sample"].copy()
     if not sample.empty:

@@ -1,4 +1,5 @@
-"""Plotly figure builders. One module per analysis family; this one holds the shared look.
+"""Plotly figure builders (but `cohorts`: lists of bars in HTML). One module per analysis family; this one holds
+the shared look.
 
 Builders take small DataFrames (already aggregated in SQL) and the language, and return figures
 with labels in that language and hover values. They never query the database.

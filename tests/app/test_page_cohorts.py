@@ -1,4 +1,6 @@
 """Cohorts & coupons and Members & tags pages in AppTest: empty and loaded databases, both languages."""
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -18,6 +20,16 @@ def sample_db(tmp_path_factory):
     assert all(r.ok for r in load_sample(db))
     db.close()
     return path
+
+
+def mixes(at: AppTest) -> dict[str, int]:
+    """The level and stage lists' headings and the members their rows add up to."""
+    got = {}
+    for m in at.main.get("markdown"):
+        if 'class="crm-bars"' in m.value:
+            heading = re.search(r"<strong>([^<]+)</strong>", m.value).group(1)
+            got[heading] = sum(int(n.replace(",", "")) for n in re.findall(r"tabular-nums\">[^<]* · ([0-9,]+)<", m.value))
+    return got
 
 
 def open_page(page: str, lang: str) -> AppTest:
@@ -42,9 +54,14 @@ def test_dormant_cohort_coupon_and_tag(monkeypatch, tmp_path, sample_db):
     at = open_page("pages/cohorts.py", "en")
     no_errors(at)
     everyone = {m.label: m.value for m in at.metric}["Members in cohort"]
+    n = int(everyone.replace(",", ""))
+    assert mixes(at) == {"Member level mix": n, "Lifecycle stage mix": n}    # every member in one row of each
     at.button(key="cohort_preset_dormant").click().run()
     no_errors(at)
     dormant = {m.label: m.value for m in at.metric}["Members in cohort"]
+    n = int(dormant.replace(",", ""))
+    assert mixes(at) == {"Member level mix": n, "Lifecycle stage mix": n}
+    assert not at.main.get("plotly_chart")         # a cohort change draws no chart script
     assert int(dormant.replace(",", "")) < int(everyone.replace(",", ""))
     assert at.number_input(key="cohort_days_min").value > 0
     assert not [s for s in at.success if "Recommended offer" in s.value]   # the coupon tab is built when opened
