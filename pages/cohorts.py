@@ -237,15 +237,31 @@ def likes_section(db, spec, e, f, thresholds, lang) -> None:
             tr("cohortpage_likes_lift"): [f"{v:.2f}×" for v in likes["lift"]]}), hide_index=True, width="stretch")
 
 
+def saved(where: str, text: str) -> None:
+    """A write from a tab landed: keep its message for that tab and rerun the whole page (the tabs
+    are a fragment), so what it changed shows outside them too — the saved cohorts, the tag lists,
+    who was contacted."""
+    st.session_state[P + "done_" + where] = text
+    st.rerun()
+
+
+def show_saved(where: str) -> None:
+    text = st.session_state.pop(P + "done_" + where, None)
+    if text:
+        st.success(text)
+
+
 def save_section(db, spec: CohortSpec) -> None:
     c1, c2 = st.columns([3, 1])
     name = c1.text_input(tr("cohortpage_name"), key=P + "name", placeholder=tr("cohortpage_name_placeholder"))
     if c2.button(tr("cohortpage_save"), key=P + "save", width="stretch"):
         try:
-            saved = cohorts.save_cohort(db, name, spec)
-            st.success(tr("cohorts_saved", name=saved))
+            kept = cohorts.save_cohort(db, name, spec)
         except KeyedError as err:
             st.warning(err.text(ui.lang()))
+        else:
+            saved("save", tr("cohorts_saved", name=kept))
+    show_saved("save")
 
 
 def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
@@ -370,6 +386,7 @@ def current_offer(db, spec, e, f, thresholds, lang) -> dict | None:
 
 
 @st.fragment
+@ui.guarded     # a fragment's own rerun does not pass through page()
 def coupon_fragment(db, spec, e, f, thresholds, lang) -> None:
     """The coupon section on its own: moving a slider reruns only this part of the page. The chosen
     offer, with the cohort it is for, goes to the list and campaign tabs through the session."""
@@ -419,6 +436,7 @@ def export_section(db, spec, e, f, thresholds, offer, lang) -> None:
 
 def tag_section(db, spec, e, f, thresholds) -> None:
     st.subheader(tr("cohortpage_tags_title"))
+    show_saved("tags")
     if e["empty"]:
         return
     existing = list(tags.list_tags(db)["name"])
@@ -433,10 +451,11 @@ def tag_section(db, spec, e, f, thresholds) -> None:
             try:
                 n = tags.add_to_tag(db, name, cohorts.members_sql(spec, f.as_of, f.rules, thresholds,
                                                           fast=f.complete_history), create=True)
-                st.success(tr("tags_added", added=i18n.fmt_int(n, ui.lang()), name=name.strip(),
-                              members=i18n.fmt_int(e["members"], ui.lang())))
             except KeyedError as err:
                 st.warning(err.text(ui.lang()))
+            else:
+                saved("tags", tr("tags_added", added=i18n.fmt_int(n, ui.lang()), name=name.strip(),
+                                 members=i18n.fmt_int(e["members"], ui.lang())))
     with c2:
         if existing:
             src = st.selectbox(tr("cohortpage_tag_from"), existing, key=P + "tag_from")
@@ -446,9 +465,10 @@ def tag_section(db, spec, e, f, thresholds) -> None:
                 try:
                     n = tags.move_to_tag(db, src, dst, cohorts.members_sql(spec, f.as_of, f.rules, thresholds,
                                                           fast=f.complete_history))
-                    st.success(tr("tags_moved", moved=i18n.fmt_int(n, ui.lang()), old=src, new=dst))
                 except KeyedError as err:
                     st.warning(err.text(ui.lang()))
+                else:
+                    saved("tags", tr("tags_moved", moved=i18n.fmt_int(n, ui.lang()), old=src, new=dst))
         else:
             st.caption(tr("tags_none"))
 
@@ -506,6 +526,8 @@ def campaign_section(db, spec, e, f, thresholds, offer, lang) -> None:
                                                      opted_out=out["opted_out"])
         except KeyedError as err:
             st.warning(err.text(lang))
+        else:
+            st.rerun()    # the whole page: its members were just contacted (the tabs are a fragment)
     created = st.session_state.get(P + "created")
     if created:
         st.success(st.session_state.get(P + "created_msg", ""))
@@ -553,7 +575,15 @@ def page() -> None:
         if not fit["ok"]:
             st.warning(tr(fit["problem"], n=predictions.MIN_REPEAT))
     summary_section(e, spec, gone, lang)
-    # each tab is built when opened: a page switch draws the overview only
+    tabs_fragment(db, spec, e, f, thresholds, lang)
+
+
+@st.fragment
+@ui.guarded     # a fragment's own rerun does not pass through page()
+def tabs_fragment(db, spec, e, f, thresholds, lang) -> None:
+    """The five tabs, each built when opened (a page switch draws the overview only). A fragment:
+    opening a tab, or a control inside one, reruns the tabs alone, not the presets, the conditions
+    and the figures above them. A write from a tab reruns the whole page (`saved`)."""
     tabs = ui.lazy_tabs([tr(k) for k in TABS], key=P + "tab")
     with tabs[0]:
         if tabs[0].open:

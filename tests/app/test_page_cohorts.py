@@ -78,6 +78,8 @@ def test_dormant_cohort_coupon_and_tag(monkeypatch, tmp_path, sample_db):
     at.text_input(key="cohort_tag_new_name").input("quiet regulars").run()
     at.button(key="cohort_tag_add").click().run()
     no_errors(at)
+    assert any("quiet regulars" in s.value for s in at.success)
+    assert "quiet regulars" in at.multiselect(key="cohort_tags_any").options   # the conditions offer it at once
     db = Database(path)
     got = tags.list_tags(db)
     db.close()
@@ -112,6 +114,8 @@ def test_save_and_load_cohort(monkeypatch, tmp_path, sample_db):
     at.button(key="cohort_save").click().run()
     no_errors(at)
     assert any("三次以上" in s.value for s in at.success)
+    # the write reruns the whole page: the saved cohorts above the tabs list it at once
+    assert "三次以上" in at.selectbox(key="cohort_saved_pick").options
     n = {m.label: m.value for m in at.metric}["人群人数"]
     at.button(key="cohort_clear").click().run()
     at.selectbox(key="cohort_saved_pick").set_value("三次以上").run()
