@@ -36,10 +36,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db_path: Path, *extra_args: str, lang: str = "zh", script: Path = ROOT / "app.py"):
-    """`streamlit run app.py` (or `script`) on a free port with the database at `db_path`; yields the
-    base URL."""
-    port = _free_port()
+def streamlit_server(db_path: Path, *extra_args: str, lang: str = "zh", script: Path = ROOT / "app.py",
+                     port: int | None = None):
+    """`streamlit run app.py` (or `script`) on a free port (or `port`) with the database at `db_path`;
+    yields the base URL."""
+    port = port or _free_port()
     env = dict(os.environ, CRM_DB=str(db_path), CRM_LANG=lang)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
