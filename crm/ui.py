@@ -402,6 +402,21 @@ def overview() -> dict:
     return _overview(str(database.path), database.data_version())
 
 
+def rerun_saying(key: str, text: str | None = None) -> None:
+    """Rerun the whole page after a write, keeping `text` (a success message) for `said(key)` to show
+    once in the run that follows: what the write changed shows everywhere on the page."""
+    if text:
+        st.session_state["_said_" + key] = text
+    st.rerun()
+
+
+def said(key: str) -> None:
+    """Show, once, the message `rerun_saying(key, …)` kept."""
+    text = st.session_state.pop("_said_" + key, None)
+    if text:
+        st.success(text)
+
+
 def require_data() -> bool:
     """False, with the "no data yet" message, while nothing has been imported."""
     from .summary import has_orders

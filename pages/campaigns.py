@@ -32,9 +32,7 @@ def run(action, ok_text=None):
     except KeyedError as err:
         st.warning(err.text(ui.lang()))
         return None
-    if ok_text:
-        st.session_state[P + "flash"] = ok_text(out) if callable(ok_text) else ok_text
-    st.rerun()
+    ui.rerun_saying("campaigns", ok_text(out) if callable(ok_text) else ok_text)
 
 
 def pct(v, lang, d=1):
@@ -247,9 +245,7 @@ def page() -> None:
     lang = ui.lang()
     st.title(tr("campaigns_title"))
     st.caption(tr("campaigns_intro"))
-    flash = st.session_state.pop(P + "flash", None)
-    if flash:
-        st.success(flash)
+    ui.said("campaigns")
     if not ui.require_data():
         return
     rows = cached_list(db.data_version())

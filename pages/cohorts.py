@@ -237,20 +237,6 @@ def likes_section(db, spec, e, f, thresholds, lang) -> None:
             tr("cohortpage_likes_lift"): [f"{v:.2f}×" for v in likes["lift"]]}), hide_index=True, width="stretch")
 
 
-def saved(where: str, text: str) -> None:
-    """A write from a tab landed: keep its message for that tab and rerun the whole page (the tabs
-    are a fragment), so what it changed shows outside them too — the saved cohorts, the tag lists,
-    who was contacted."""
-    st.session_state[P + "done_" + where] = text
-    st.rerun()
-
-
-def show_saved(where: str) -> None:
-    text = st.session_state.pop(P + "done_" + where, None)
-    if text:
-        st.success(text)
-
-
 def save_section(db, spec: CohortSpec) -> None:
     c1, c2 = st.columns([3, 1])
     name = c1.text_input(tr("cohortpage_name"), key=P + "name", placeholder=tr("cohortpage_name_placeholder"))
@@ -260,8 +246,8 @@ def save_section(db, spec: CohortSpec) -> None:
         except KeyedError as err:
             st.warning(err.text(ui.lang()))
         else:
-            saved("save", tr("cohorts_saved", name=kept))
-    show_saved("save")
+            ui.rerun_saying("cohort_save", tr("cohorts_saved", name=kept))
+    ui.said("cohort_save")
 
 
 def coupon_section(db, spec, e, f, thresholds, lang) -> dict | None:
@@ -436,7 +422,7 @@ def export_section(db, spec, e, f, thresholds, offer, lang) -> None:
 
 def tag_section(db, spec, e, f, thresholds) -> None:
     st.subheader(tr("cohortpage_tags_title"))
-    show_saved("tags")
+    ui.said("cohort_tags")
     if e["empty"]:
         return
     existing = list(tags.list_tags(db)["name"])
@@ -454,8 +440,8 @@ def tag_section(db, spec, e, f, thresholds) -> None:
             except KeyedError as err:
                 st.warning(err.text(ui.lang()))
             else:
-                saved("tags", tr("tags_added", added=i18n.fmt_int(n, ui.lang()), name=name.strip(),
-                                 members=i18n.fmt_int(e["members"], ui.lang())))
+                ui.rerun_saying("cohort_tags", tr("tags_added", added=i18n.fmt_int(n, ui.lang()),
+                                                  name=name.strip(), members=i18n.fmt_int(e["members"], ui.lang())))
     with c2:
         if existing:
             src = st.selectbox(tr("cohortpage_tag_from"), existing, key=P + "tag_from")
@@ -468,7 +454,8 @@ def tag_section(db, spec, e, f, thresholds) -> None:
                 except KeyedError as err:
                     st.warning(err.text(ui.lang()))
                 else:
-                    saved("tags", tr("tags_moved", moved=i18n.fmt_int(n, ui.lang()), old=src, new=dst))
+                    ui.rerun_saying("cohort_tags", tr("tags_moved", moved=i18n.fmt_int(n, ui.lang()),
+                                                      old=src, new=dst))
         else:
             st.caption(tr("tags_none"))
 
@@ -583,7 +570,9 @@ def page() -> None:
 def tabs_fragment(db, spec, e, f, thresholds, lang) -> None:
     """The five tabs, each built when opened (a page switch draws the overview only). A fragment:
     opening a tab, or a control inside one, reruns the tabs alone, not the presets, the conditions
-    and the figures above them. A write from a tab reruns the whole page (`saved`)."""
+    and the figures above them. A write from a tab reruns the whole page (`ui.rerun_saying`), so
+    what it changed shows above the tabs too: the saved cohorts, the tags the conditions offer, who
+    was contacted."""
     tabs = ui.lazy_tabs([tr(k) for k in TABS], key=P + "tab")
     with tabs[0]:
         if tabs[0].open:

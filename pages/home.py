@@ -108,8 +108,7 @@ def sample_button(key: str) -> None:
             st.error(tr("result_refused", file=r.file_name, reason=ui.msg(r.message)))
         if not refused:
             ui.prepare_predictions(results)
-            st.session_state["flash"] = tr("welcome_sample_done")
-            st.rerun()
+            ui.rerun_saying("home", tr("welcome_sample_done"))
 
 
 def welcome() -> None:
@@ -171,8 +170,7 @@ def headline(lang: str) -> None:
 @ui.guarded
 def page() -> None:
     lang = ui.lang()
-    if "flash" in st.session_state:
-        st.success(st.session_state.pop("flash"))
+    ui.said("home")
     overview = ui.overview()
     if overview["orders"] == 0 and overview["members"] == 0:
         welcome()

@@ -196,8 +196,7 @@ def what_if_section(db, f: Filters, lang: str) -> None:
         st.caption(tr("levels_save_same"))
     if st.button(tr("levels_save"), key="levels_save", type="primary", disabled=bool(w["problems"]) or same):
         save_rules(db, proposed)
-        st.session_state["levels_flash"] = True
-        st.rerun()
+        ui.rerun_saying("levels", tr("levels_saved"))
 
 
 @ui.guarded
@@ -206,8 +205,7 @@ def page() -> None:
     db = ui.db()
     st.title(tr("levels_title"))
     st.caption(tr("levels_intro"))
-    if st.session_state.pop("levels_flash", False):
-        st.success(tr("levels_saved"))
+    ui.said("levels")
     if not ui.require_data():
         return
     f = ui.filters()

@@ -64,8 +64,7 @@ def threshold_inputs(db, saved: LifecycleThresholds, lang: str) -> LifecycleThre
     if c1.button(tr("lifecycle_save"), key="lifecycle_save", type="primary", help=tr("lifecycle_save_help"),
                  disabled=bool(problems) or same):
         save_thresholds(db, asked)
-        st.session_state["lifecycle_flash"] = True
-        st.rerun()
+        ui.rerun_saying("lifecycle", tr("lifecycle_saved"))
     c2.button(tr("lifecycle_reset"), key="lifecycle_reset", on_click=_reset_thresholds, disabled=same)
     if same:
         st.caption(tr("lifecycle_save_same"))
@@ -310,8 +309,7 @@ def page() -> None:
     db = ui.db()
     st.title(tr("lifecycle_title"))
     st.caption(tr("lifecycle_intro"))
-    if st.session_state.pop("lifecycle_flash", False):
-        st.success(tr("lifecycle_saved"))
+    ui.said("lifecycle")
     if not ui.require_data():
         return
     f = ui.filters()

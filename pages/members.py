@@ -12,15 +12,13 @@ P = "members_"
 
 
 def run(action, ok_text: str | None = None) -> None:
-    """Do a tag edit; show its validation problem as a warning, its success as a toast."""
+    """Do a tag edit; show its validation problem as a warning, its success once the page has rerun."""
     try:
         action()
     except KeyedError as err:
         st.warning(err.text(ui.lang()))
         return
-    if ok_text:
-        st.session_state["flash_members"] = ok_text
-    st.rerun()
+    ui.rerun_saying("members", ok_text)
 
 
 def tag_admin(db, lang) -> None:
@@ -155,9 +153,7 @@ def page() -> None:
     f = ui.filters()
     st.title(tr("memberpage_title"))
     st.caption(tr("memberpage_intro"))
-    flash = st.session_state.pop("flash_members", None)
-    if flash:
-        st.success(flash)
+    ui.said("members")
     tag_admin(db, lang)
     st.divider()
     if not ui.require_data():

@@ -28,7 +28,8 @@ def mixes(at: AppTest) -> dict[str, int]:
     for m in at.main.get("markdown"):
         if 'class="crm-bars"' in m.value:
             heading = re.search(r"<strong>([^<]+)</strong>", m.value).group(1)
-            got[heading] = sum(int(n.replace(",", "")) for n in re.findall(r"tabular-nums\">[^<]* · ([0-9,]+)<", m.value))
+            members = re.findall(r"tabular-nums\">[^<]* · ([0-9,]+)<", m.value)
+            got[heading] = sum(int(n.replace(",", "")) for n in members)
     return got
 
 
