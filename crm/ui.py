@@ -410,6 +410,19 @@ def rerun_saying(key: str, text: str | None = None) -> None:
     st.rerun()
 
 
+def write_and_rerun(key: str, action, ok_text=None) -> None:
+    """Do `action` (a write). A bad value (a `KeyedError`) becomes a warning in the user's language
+    and the page goes on; otherwise the whole page reruns with `ok_text` (a text, or a function of
+    what `action` returned) shown once by `said(key)`."""
+    from .errors import KeyedError
+    try:
+        out = action()
+    except KeyedError as err:
+        st.warning(err.text(lang()))
+        return
+    rerun_saying(key, ok_text(out) if callable(ok_text) else ok_text)
+
+
 def said(key: str) -> None:
     """Show, once, the message `rerun_saying(key, …)` kept."""
     text = st.session_state.pop("_said_" + key, None)

@@ -9,7 +9,6 @@ import streamlit as st
 from crm import campaigns as C
 from crm import cohorts, exports, i18n, plans, ui
 from crm.charts import campaigns as campaign_charts
-from crm.cohorts import KeyedError
 
 tr = ui.tr
 P = "camp_"
@@ -25,14 +24,10 @@ def cached_report(data_version: str, name: str, lang: str) -> dict:
     return C.report(ui.db(), name, lang=lang)
 
 
-def run(action, ok_text=None):
-    """Do `action`; a bad value becomes a warning in the user's language, the page reruns on success."""
-    try:
-        out = action()
-    except KeyedError as err:
-        st.warning(err.text(ui.lang()))
-        return None
-    ui.rerun_saying("campaigns", ok_text(out) if callable(ok_text) else ok_text)
+def run(action, ok_text=None) -> None:
+    """Do `action`; a bad value becomes a warning in the user's language, the page reruns on success
+    with `ok_text` (a text, or a function of the result)."""
+    ui.write_and_rerun("campaigns", action, ok_text)
 
 
 def pct(v, lang, d=1):

@@ -241,12 +241,8 @@ def save_section(db, spec: CohortSpec) -> None:
     c1, c2 = st.columns([3, 1])
     name = c1.text_input(tr("cohortpage_name"), key=P + "name", placeholder=tr("cohortpage_name_placeholder"))
     if c2.button(tr("cohortpage_save"), key=P + "save", width="stretch"):
-        try:
-            kept = cohorts.save_cohort(db, name, spec)
-        except KeyedError as err:
-            st.warning(err.text(ui.lang()))
-        else:
-            ui.rerun_saying("cohort_save", tr("cohorts_saved", name=kept))
+        ui.write_and_rerun("cohort_save", lambda: cohorts.save_cohort(db, name, spec),
+                           lambda kept: tr("cohorts_saved", name=kept))
     ui.said("cohort_save")
 
 
@@ -426,6 +422,10 @@ def tag_section(db, spec, e, f, thresholds) -> None:
     if e["empty"]:
         return
     existing = list(tags.list_tags(db)["name"])
+
+    def members():   # the cohort's members as SQL, built when a button is clicked
+        return cohorts.members_sql(spec, f.as_of, f.rules, thresholds, fast=f.complete_history)
+
     c1, c2 = st.columns(2)
     with c1:
         target = st.selectbox(tr("cohortpage_tag_pick"), existing + [tr("cohortpage_tag_new")], key=P + "tag_pick")
@@ -434,28 +434,17 @@ def tag_section(db, spec, e, f, thresholds) -> None:
             new_name = st.text_input(tr("cohortpage_tag_new_name"), key=P + "tag_new_name")
         if st.button(tr("cohortpage_tag_add", members=i18n.fmt_int(e["members"], ui.lang())), key=P + "tag_add"):
             name = new_name if target == tr("cohortpage_tag_new") else target
-            try:
-                n = tags.add_to_tag(db, name, cohorts.members_sql(spec, f.as_of, f.rules, thresholds,
-                                                          fast=f.complete_history), create=True)
-            except KeyedError as err:
-                st.warning(err.text(ui.lang()))
-            else:
-                ui.rerun_saying("cohort_tags", tr("tags_added", added=i18n.fmt_int(n, ui.lang()),
-                                                  name=name.strip(), members=i18n.fmt_int(e["members"], ui.lang())))
+            ui.write_and_rerun("cohort_tags", lambda: tags.add_to_tag(db, name, members(), create=True),
+                               lambda n: tr("tags_added", added=i18n.fmt_int(n, ui.lang()), name=name.strip(),
+                                            members=i18n.fmt_int(e["members"], ui.lang())))
     with c2:
         if existing:
             src = st.selectbox(tr("cohortpage_tag_from"), existing, key=P + "tag_from")
             dst = st.selectbox(tr("cohortpage_tag_to"), [t for t in existing if t != src] or existing,
                                key=P + "tag_to")
             if st.button(tr("cohortpage_tag_move"), key=P + "tag_move"):
-                try:
-                    n = tags.move_to_tag(db, src, dst, cohorts.members_sql(spec, f.as_of, f.rules, thresholds,
-                                                          fast=f.complete_history))
-                except KeyedError as err:
-                    st.warning(err.text(ui.lang()))
-                else:
-                    ui.rerun_saying("cohort_tags", tr("tags_moved", moved=i18n.fmt_int(n, ui.lang()),
-                                                      old=src, new=dst))
+                ui.write_and_rerun("cohort_tags", lambda: tags.move_to_tag(db, src, dst, members()),
+                                   lambda n: tr("tags_moved", moved=i18n.fmt_int(n, ui.lang()), old=src, new=dst))
         else:
             st.caption(tr("tags_none"))
 

@@ -3,7 +3,6 @@ import pandas as pd
 import streamlit as st
 
 from crm import campaigns, i18n, predictions, tags, ui
-from crm.cohorts import KeyedError
 from crm.levels import level_name
 from crm.segments import load_thresholds, stage_name
 
@@ -13,12 +12,7 @@ P = "members_"
 
 def run(action, ok_text: str | None = None) -> None:
     """Do a tag edit; show its validation problem as a warning, its success once the page has rerun."""
-    try:
-        action()
-    except KeyedError as err:
-        st.warning(err.text(ui.lang()))
-        return
-    ui.rerun_saying("members", ok_text)
+    ui.write_and_rerun("members", action, ok_text)
 
 
 def tag_admin(db, lang) -> None:
