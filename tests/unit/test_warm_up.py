@@ -31,6 +31,23 @@ def test_it_starts_one_thread_per_server_process(monkeypatch):
     assert started == ["crm-warm-up"]
 
 
+def test_it_waits_before_importing(monkeypatch):
+    """The warm-up first lets the browser fetch the first page's element scripts from the server,
+    then imports every module of its list."""
+    events, expected = [], ui.warm_modules()
+    monkeypatch.setattr(ui.time, "sleep", lambda s: events.append(("sleep", s)))
+    real_import = importlib.import_module
+
+    def import_module(name):
+        events.append(("import", name))
+        return real_import(name) if name in ui.WARM_PACKAGES else None   # only the packages' lists
+    monkeypatch.setattr(ui.importlib, "import_module", import_module)
+    ui._warm()
+    assert ui.WARM_DELAY >= 0.5 and events[0] == ("sleep", ui.WARM_DELAY)
+    imported = [name for kind, name in events[1:] if name not in ui.WARM_PACKAGES]
+    assert imported == expected
+
+
 
 def _app(monkeypatch, path, first_page=None):
     from streamlit.testing.v1 import AppTest
