@@ -35,7 +35,9 @@ def test_home_empty_in_english(monkeypatch, tmp_path):
 def test_language_switch(monkeypatch, tmp_path):
     monkeypatch.setenv("CRM_DB", str(tmp_path / "c.duckdb"))
     at = app("en").run()
-    at.selectbox(key="lang_select").set_value("zh").run()
+    switch = at.button_group(key="lang_select")
+    assert [o.strip() for o in switch.options] == ["中文", "English"] and switch.value == "en"
+    switch.set_value("zh").run()
     no_errors(at)
     assert at.session_state["lang"] == "zh"
     assert any(b.label == "用示例数据试一试" for b in at.button)

@@ -30,3 +30,17 @@ def test_upload_import_and_see_headline(app_server, page, tmp_path):
     page.get_by_text("成交金额").first.wait_for()
     assert page.get_by_text("复购率").first.is_visible()
     page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
+    # The language buttons in the sidebar: English, the selected button again (stays English), 中文.
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_role("radio", name="English").click()
+    wait_idle(page)
+    page.get_by_text("Repurchase rate").first.wait_for()
+    assert sidebar.get_by_role("link", name="Overview").first.is_visible()
+    sidebar.get_by_role("radio", name="English").click()
+    wait_idle(page)
+    assert page.get_by_text("Repurchase rate").first.is_visible()
+    assert sidebar.get_by_role("radio", name="English").get_attribute("aria-checked") == "true"
+    sidebar.get_by_role("radio", name="中文").click()
+    wait_idle(page)
+    page.get_by_text("复购率").first.wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -87,7 +87,7 @@ def test_a_sessions_first_run_sends_a_hidden_chart_once(monkeypatch, tmp_path, s
     [preload] = _preloads(at)
     assert len(preload.get("plotly_chart")) == 1 and not _loaders(at)
     at.run()                                                       # every run through app.py, as on a server
-    assert not _preloads(at) and not at.sidebar.get("plotly_chart") and at.sidebar.selectbox(key="lang_select")
+    assert not _preloads(at) and not at.sidebar.get("plotly_chart") and at.sidebar.button_group(key="lang_select")
 
 
 def test_home_preloads_its_cards_and_loads_plotly_once_their_lines_are_drawn(monkeypatch, tmp_path, server_mode):
@@ -157,4 +157,4 @@ def test_a_preload_that_fails_is_left_out_and_the_page_runs(monkeypatch, tmp_pat
     at = _app(monkeypatch, tmp_path / "f.duckdb", "pages/data.py")
     at.run()
     assert not at.exception and at.session_state["_plotly_preloaded"]
-    assert at.sidebar.selectbox(key="lang_select") and at.get("file_uploader")
+    assert at.sidebar.button_group(key="lang_select") and at.get("file_uploader")
