@@ -48,7 +48,6 @@ def test_it_waits_before_importing(monkeypatch):
     assert imported == expected
 
 
-
 def _app(monkeypatch, path, first_page=None):
     from streamlit.testing.v1 import AppTest
 
