@@ -53,7 +53,7 @@ def test_the_first_page_of_a_session_starts_loading_the_chart_library_and_shows_
     assert page.locator(".js-plotly-plot:visible").count() == 0
     assert not page.locator(".st-key-crm_plotly_preload").is_visible()
     first = page.locator("[data-testid='stSidebarUserContent'] [data-testid='stElementContainer']").first
-    assert first.locator("[data-testid='stSelectbox']").count() == 1     # the language, as before
+    assert first.locator("[data-testid='stButtonGroup']").count() == 1  # the language, as before
     page.get_by_role("link", name="会员等级").first.click()                 # the next run
     wait_idle(page)
     page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot .main-svg", timeout=30000)
