@@ -22,6 +22,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 
 from . import i18n, sparkline
 from .db import Database, resolve_path
+from .errors import KeyedError
 
 # Streamlit checks once per process, when a page draws its first element, whether it runs in a Python
 # REPL, to print how to start an app: `inspect.stack()` over the whole stack, ~0.09 s of a just-started
@@ -415,7 +416,6 @@ def write_and_rerun(key: str, action, ok_text=None) -> None:
     """Do `action` (a write). A bad value (a `KeyedError`) becomes a warning in the user's language
     and the page goes on; otherwise the whole page reruns with `ok_text` (a text, or a function of
     what `action` returned) shown once by `said(key)`."""
-    from .errors import KeyedError
     try:
         out = action()
     except KeyedError as err:

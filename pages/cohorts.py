@@ -559,9 +559,9 @@ def page() -> None:
 def tabs_fragment(db, spec, e, f, thresholds, lang) -> None:
     """The five tabs, each built when opened (a page switch draws the overview only). A fragment:
     opening a tab, or a control inside one, reruns the tabs alone, not the presets, the conditions
-    and the figures above them. A write from a tab reruns the whole page (`ui.rerun_saying`), so
-    what it changed shows above the tabs too: the saved cohorts, the tags the conditions offer, who
-    was contacted."""
+    and the figures above them. A write from a tab reruns the whole page (`ui.write_and_rerun`; a
+    new campaign with `st.rerun`, its message and downloads kept in the session), so what it changed
+    shows above the tabs too: the saved cohorts, the tags the conditions offer, who was contacted."""
     tabs = ui.lazy_tabs([tr(k) for k in TABS], key=P + "tab")
     with tabs[0]:
         if tabs[0].open:
