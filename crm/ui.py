@@ -630,11 +630,25 @@ def _predict(data_version: str, as_of, unit: str) -> dict:
 
 
 def prediction(as_of, unit: str = "week") -> dict:
-    """The fitted models and every buyer's scores as of a date, cached by data version (shared by the
-    Predictions page and the member page)."""
+    """The fitted models and every buyer's scores as of a date, cached by data version (the member
+    page, the Predictions page's download)."""
     version = db().data_version()
     _wait_for_prepared(version, as_of, unit)
     return _predict(version, as_of, unit)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _prediction_view(data_version: str, as_of, unit: str) -> dict:
+    from . import predictions
+    return predictions.page_view(db(), as_of, unit)
+
+
+def prediction_view(as_of, unit: str) -> dict:
+    """What the Predictions page draws (`predictions.page_view`: the fits, the totals, the histogram,
+    the top buyers; kept in the database), cached by data version."""
+    version = db().data_version()
+    _wait_for_prepared(version, as_of, unit)
+    return _prediction_view(version, as_of, unit)
 
 
 # -- the Predictions page's models, fitted in the background after an import ------------------------
@@ -645,10 +659,11 @@ _prepared: tuple | None = None   # the latest preparation: (data version, thread
 def prepare_predictions(results) -> None:
     """Called with the results of an import (or of loading the sample data): when any file landed, a
     background thread fits the models the Predictions page opens with (the latest order's date, its
-    first time unit) and keeps the fit and the buyers' summary in the database, as a visit would. The
-    page's first visit after an import then reads them instead of fitting while the user waits (10M
-    orders: ~12 s; 1M: ~1.5 s); a visit asking for the same while it runs waits for it rather than
-    fitting twice. Once per data version; a failure only leaves the work to the page, which reports it."""
+    first time unit) and keeps the fit, the buyers' summary and the page's view in the database, as a
+    visit would. The page's first visit after an import then reads them instead of fitting while the
+    user waits (10M orders: ~12 s; 1M: ~1.5 s); a visit asking for the same while it runs waits for it
+    rather than fitting twice. Once per data version; a failure only leaves the work to the page,
+    which reports it."""
     global _prepared
     if not any(r.ok for r in results):
         return
@@ -671,7 +686,7 @@ def _prepare(database: Database, version: str, as_of, unit: str) -> None:
     try:
         from . import predictions
         if database.data_version() == version:
-            predictions.predict(database, as_of, unit, ids=False)
+            predictions.page_view(database, as_of, unit)     # the fit, the summary and the page's view kept
             predictions.wait_for_kept_summaries()
     except Exception:  # noqa: BLE001 — only a head start: the page fits itself and says what is wrong
         pass

@@ -68,18 +68,17 @@ def backtest_section(db, f, unit: str, lang: str) -> None:
         hide_index=True, width="stretch")
 
 
-def model_section(res: dict, s, unit: str, lang: str) -> None:
+def model_section(view: dict, as_of, unit: str, lang: str) -> None:
     c1, c2 = st.columns(2)
     with c1:
-        matrix = predictions.alive_matrix(res["bgnbd"].params, int(min(s["frequency"].max(), 30)),
-                                          float(s["T"].max()))
+        matrix = predictions.alive_matrix(view["bgnbd"].params, min(view["max_frequency"], 30), view["max_T"])
         ui.chart(charts.alive_heatmap(matrix, unit, lang), key=P + "heat", selectable=False)
         st.caption(tr("predict_heat_caption"))
     with c2:
-        ui.chart(charts.value_histogram(s["predicted_12m_spend"], lang), key=P + "hist", selectable=False)
+        ui.chart(charts.value_histogram(*view["bins"], lang), key=P + "hist", selectable=False)
         st.caption(tr("predict_value_caption"))
     st.subheader(tr("predict_top_title"))
-    top = predictions.with_ids(ui.db(), s.nlargest(50, "predicted_12m_spend"))   # not a sort of every buyer
+    top = predictions.with_ids(ui.db(), view["top"])
     table = pd.DataFrame({
         tr("cohorts_col_name"): top["customer_id"], tr("predict_frequency"): top["frequency"],
         tr("predict_p_alive"): [i18n.fmt_pct(v, lang) for v in top["p_alive"]],
@@ -90,7 +89,9 @@ def model_section(res: dict, s, unit: str, lang: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     columns = ["customer_id", "frequency", "recency", "T", "p_alive", "expected_30d", "expected_90d",
                "expected_365d", "expected_value", "predicted_12m_spend"]
-    ui.download_buttons(lambda: predictions.with_ids(ui.db(), s)[columns], tr("predict_title"), key=P + "dl")
+    # every buyer's scores: computed when a download is clicked (10M orders: 5M buyers, a few seconds)
+    ui.download_buttons(lambda: predictions.with_ids(ui.db(), ui.prediction(as_of, unit)["summary"])[columns],
+                        tr("predict_title"), key=P + "dl")
 
 
 @ui.guarded
@@ -106,22 +107,21 @@ def page() -> None:
                     format_func=lambda u, lang=lang: i18n.t(f"predict_unit_{u}", lang))
     st.caption(tr("predict_scope", as_of=i18n.fmt_date(f.as_of, lang)))
     with st.spinner(tr("predict_working"), show_time=True):   # shown only when it takes over half a second
-        res = ui.prediction(f.as_of, unit)
-    if not res["ok"]:
-        fallback(db, f, res["problem"], lang)
+        view = ui.prediction_view(f.as_of, unit)
+    if not view["ok"]:
+        fallback(db, f, view["problem"], lang)
         return
-    s = res["summary"]
     m = st.columns(4)
-    m[0].metric(tr("predict_customers"), i18n.fmt_int(len(s), lang),
-                help=tr("predict_repeat_help", n=i18n.fmt_int(res["repeat_customers"], lang)))
-    m[1].metric(tr("predict_mean_alive"), i18n.fmt_pct(float(s["p_alive"].mean()), lang))
-    m[2].metric(tr("predict_expected_365"), f"{float(s['expected_365d'].sum()):,.0f}")
-    m[3].metric(tr("predict_value_12m"), i18n.fmt_money(float(s["predicted_12m_spend"].sum()), lang))
-    fit_lines(res, lang)
+    m[0].metric(tr("predict_customers"), i18n.fmt_int(view["customers"], lang),
+                help=tr("predict_repeat_help", n=i18n.fmt_int(view["repeat_customers"], lang)))
+    m[1].metric(tr("predict_mean_alive"), i18n.fmt_pct(view["mean_p_alive"], lang))
+    m[2].metric(tr("predict_expected_365"), f"{view['expected_365d']:,.0f}")
+    m[3].metric(tr("predict_value_12m"), i18n.fmt_money(view["predicted_12m_spend"], lang))
+    fit_lines(view, lang)
     model_tab, backtest_tab = ui.lazy_tabs([tr("predict_tab_model"), tr("predict_tab_backtest")], key=P + "tab")
     with model_tab:
         if model_tab.open:
-            model_section(res, s, unit, lang)
+            model_section(view, f.as_of, unit, lang)
     with backtest_tab:   # fitted again on the earlier part of the history: only when asked for
         if backtest_tab.open:
             backtest_section(db, f, unit, lang)

@@ -38,6 +38,22 @@ def test_cdnow_sample(cdnow):
     no_errors(at)
 
 
+
+def test_a_later_first_visit_draws_the_kept_view_without_scoring_anyone(cdnow, monkeypatch):
+    """The page's numbers as of the latest order are kept with the data: a first visit in a new
+    session (its caches empty) shows the same cards and top buyers without scoring any buyer."""
+    from crm import predictions as P
+    from crm import ui
+    first = open_page("pages/predictions.py", "en")
+    P.wait_for_kept_summaries()
+    ui._prediction_view.clear()
+    ui._predict.clear()
+    monkeypatch.setattr(P, "predict", lambda *a, **k: pytest.fail("scored every buyer"))
+    again = open_page("pages/predictions.py", "en")
+    no_errors(again)
+    assert [(m.label, m.value) for m in again.metric] == [(m.label, m.value) for m in first.metric]
+    assert again.dataframe[0].value.equals(first.dataframe[0].value)
+
 def test_thin_data_says_so(monkeypatch, tmp_path):
     path = tmp_path / "thin.duckdb"
     db = Database(path)

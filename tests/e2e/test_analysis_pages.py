@@ -107,3 +107,30 @@ def test_home_draws_its_small_charts_first_then_loads_the_chart_library(tmp_path
     page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot .main-svg", timeout=30000)
     loads = page.evaluate("() => performance.getEntriesByType('resource').filter(r => r.name.includes('/PlotlyChart.')).length")
     assert loads == 1                           # the page's charts used the module already loaded
+
+
+def test_predictions_page_draws_its_view_and_downloads_every_buyer(tmp_path, page, request):
+    """The Predictions page on the sample shop: its two charts and the 50 largest predicted spends;
+    the CSV download scores every buyer when it is clicked (the page itself draws from the kept view):
+    one row per buyer counted in the first card."""
+    import csv
+    import io
+    db = Database(tmp_path / "e2e.duckdb")
+    assert all(r.ok for r in load_sample(db))
+    db.close()
+    url = request.getfixturevalue("app_server")
+    page.goto(f"{url}/predictions")
+    wait_idle(page)
+    page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot .main-svg", timeout=60000)
+    assert page.locator("[data-testid='stMain'] .js-plotly-plot").count() == 2      # P(alive) matrix, value bars
+    assert page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count() == 0
+    customers = int(page.locator("[data-testid='stMetric']").filter(has_text="客户数").first
+                    .locator("[data-testid='stMetricValue']").inner_text().replace(",", ""))
+    with page.expect_download(timeout=60000) as info:
+        page.locator(".st-key-pred_dl_csv button").first.click()
+    raw = open(info.value.path(), "rb").read()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == customers > 50
+    assert list(rows[0])[:2] == ["customer_id", "frequency"] and len({r["customer_id"] for r in rows}) == customers
+    assert all(0 <= float(r["p_alive"]) <= 1 and float(r["predicted_12m_spend"]) >= 0 for r in rows)

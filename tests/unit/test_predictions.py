@@ -501,3 +501,122 @@ def test_the_summary_is_kept_in_the_background_and_a_closing_database_waits_for_
     db = Database(tmp_path / "p.duckdb")
     assert db.get_setting("probe") == "landed"
     db.close()
+
+
+def same_view(got: dict, want: dict) -> None:
+    """Two page views hold exactly the same numbers (floats compared for equality, not closeness)."""
+    assert got.keys() == want.keys()
+    for k, v in want.items():
+        if k == "top":
+            pd.testing.assert_frame_equal(got[k], v, check_exact=True)
+        elif k == "bins":
+            for a, b in zip(got[k], v):
+                np.testing.assert_array_equal(a, b)
+                assert a.dtype.kind == b.dtype.kind
+        else:
+            assert got[k] == v, k
+
+
+def test_the_page_view_is_the_predictions_own_numbers(cdnow):
+    """What the Predictions page draws, taken from every buyer's scores: the totals, the histogram's
+    bars, the 50 largest predicted 12-month spends (by hand from the summary)."""
+    res = P.predict(cdnow, CALIBRATION, "week", ids=False)
+    s = res["summary"]
+    view = P.view_of(res)
+    assert (view["ok"], view["customers"], view["repeat_customers"]) == (True, 2357, 946)
+    assert view["mean_p_alive"] == float(s["p_alive"].mean())
+    assert view["expected_365d"] == float(s["expected_365d"].sum())
+    assert view["predicted_12m_spend"] == float(s["predicted_12m_spend"].sum())
+    assert (view["max_frequency"], view["max_T"]) == (int(s["frequency"].max()), float(s["T"].max()))
+    counts, edges = view["bins"]
+    assert len(counts) == 40 and counts.sum() == 2357                     # every buyer in a bar
+    assert edges[0] == 0 and edges[-1] == pytest.approx(np.quantile(s["predicted_12m_spend"], 0.99))
+    top = view["top"]
+    assert len(top) == 50 and list(top.columns) == P.TOP_COLUMNS
+    assert top["predicted_12m_spend"].is_monotonic_decreasing
+    assert top["predicted_12m_spend"].iloc[-1] >= s["predicted_12m_spend"].nlargest(51).iloc[-1]
+    rows = s.set_index("cust_no").loc[top["cust_no"]]
+    np.testing.assert_array_equal(rows["p_alive"].to_numpy(), top["p_alive"].to_numpy())
+    assert (view["bgnbd"], view["gamma_gamma"]) == (res["bgnbd"], res["gamma_gamma"])
+
+
+def test_value_bins_leave_nothing_out():
+    counts, edges = P.value_bins([0.0, 1.0, 2.0, 3.0, 1000.0, -5.0, float("nan"), float("inf")], bins=4)
+    assert counts.sum() == 6                        # the NaN and the infinity are not values; -5 is in the first
+    assert edges[0] == 0 and edges[-1] == pytest.approx(np.quantile([0, 1, 2, 3, 1000, -5], 0.99))
+    counts, edges = P.value_bins([], bins=4)
+    assert counts.sum() == 0 and edges[-1] == 1.0
+
+
+def test_the_page_view_at_the_latest_date_is_kept_and_read_back(tmp_path, monkeypatch):
+    """The page's view as of the latest order's date is kept (setting kept_view_<unit>) and read back
+    with every number the same, in another process on a copy too, without scoring anyone; other
+    dates, new data, a damaged setting and a read-only database compute it; no customer id is kept."""
+    from crm.db import Database
+    path = tmp_path / "p.duckdb"
+    db = Database(path)
+    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
+    latest = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
+    real = P.predict
+    calls = []
+    monkeypatch.setattr(P, "predict", lambda *a, **k: calls.append(a[1:]) or real(*a, **k))
+
+    first = P.page_view(db, latest, "week")
+    assert first["ok"] and len(calls) == 1
+    same_view(first, P.view_of(real(db, latest, "week", ids=False)))
+    P.wait_for_kept_summaries()                                   # written in the background
+    kept = db.get_setting("kept_view_week")
+    assert kept.startswith('{"key": "' + db.content_version() + "|" + latest.isoformat() + "|week|")
+    ids = db.query_df("SELECT customer_id FROM customers")["customer_id"]
+    assert not any(f'"{i}"' in kept for i in ids)                 # only cust_no, the database's own numbers
+    same_view(P.page_view(db, latest, "week"), first)
+    assert len(calls) == 1                                        # read back: nobody scored
+    P.page_view(db, latest, "day")                                # another unit: its own
+    P.wait_for_kept_summaries()
+    same_view(P.page_view(db, latest, "day"), P.view_of(real(db, latest, "day", ids=False)))
+    assert len(calls) == 2
+    for _ in range(2):                                            # an earlier date: never kept
+        P.page_view(db, CALIBRATION, "week")
+    assert len(calls) == 4
+    P._keep_view(db, "kept_view_week", "other data|x", {})       # computed before the data changed: not written
+    assert db.get_setting("kept_view_week") == kept
+    db.close()
+
+    copy = tmp_path / "copy.duckdb"                               # another process, a copy
+    copy.write_bytes(path.read_bytes())
+    db = Database(copy)
+    same_view(P.page_view(db, latest, "week"), first)
+    assert len(calls) == 4
+    db.set_setting("kept_view_week", kept[:-20])                  # damaged: computed, kept again
+    same_view(P.page_view(db, latest, "week"), first)
+    P.wait_for_kept_summaries()
+    same_view(P.page_view(db, latest, "week"), first)
+    assert len(calls) == 5
+    assert import_file(db, FIXTURES / "generic_cdnow.csv").ok    # new data: computed again
+    latest = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
+    fresh = P.page_view(db, latest, "week")
+    assert len(calls) == 6
+    P.wait_for_kept_summaries()
+    same_view(P.page_view(db, latest, "week"), fresh)
+    assert len(calls) == 6
+    db.close()
+
+    ro = Database(copy, read_only=True)                           # read-only: computed, nothing written
+    P.page_view(ro, latest, "day")
+    P.page_view(ro, latest, "day")
+    assert len(calls) == 8
+    ro.close()
+
+
+def test_a_view_of_thin_data_is_kept_with_its_problem(tmp_path):
+    from crm.db import Database
+    db = Database(tmp_path / "thin.duckdb")
+    (tmp_path / "t.csv").write_text("user_id,order_dt,order_amount\nu1,2025-01-01,10\nu1,2025-02-01,10\n"
+                                    "u2,2025-01-05,10\n", encoding="utf-8")
+    assert import_file(db, tmp_path / "t.csv").ok
+    view = P.page_view(db, dt.date(2025, 2, 1), "day")
+    assert view == {"ok": False, "problem": "predict_problem_few_repeat", "unit": "day", "customers": 2,
+                    "repeat_customers": 1, "bgnbd": None, "gamma_gamma": None}
+    P.wait_for_kept_summaries()
+    assert P.page_view(db, dt.date(2025, 2, 1), "day") == view and db.get_setting("kept_view_day")
+    db.close()

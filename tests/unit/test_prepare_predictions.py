@@ -34,6 +34,7 @@ def app_db(tmp_path, monkeypatch):
     d.close()
     ui._database.clear()
     ui._predict.clear()
+    ui._prediction_view.clear()
 
 
 def test_the_pages_models_are_fitted_and_kept_after_an_import(app_db, monkeypatch):
@@ -55,6 +56,10 @@ def test_the_pages_models_are_fitted_and_kept_after_an_import(app_db, monkeypatc
     monkeypatch.setattr(P, "summary", lambda *a, **k: calls.append("summary"))
     res = ui.prediction(as_of, "day")
     assert res["ok"] and calls == [] and res["customers"] == 2357
+    assert app_db.get_setting("kept_view_day")                 # and what the page draws: nobody scored
+    monkeypatch.setattr(P, "predict", lambda *a, **k: calls.append("predict"))
+    view = ui.prediction_view(as_of, "day")
+    assert view["ok"] and calls == [] and view["customers"] == 2357 and len(view["top"]) == 50
 
 
 def test_a_visit_while_it_runs_waits_for_it_instead_of_fitting_twice(app_db, monkeypatch):
