@@ -630,8 +630,8 @@ def _predict(data_version: str, as_of, unit: str) -> dict:
 
 
 def prediction(as_of, unit: str = "week") -> dict:
-    """The fitted models and every buyer's scores as of a date, cached by data version (the member
-    page, the Predictions page's download)."""
+    """The fitted models and every buyer's scores as of a date, cached by data version (the
+    Predictions page's download)."""
     version = db().data_version()
     _wait_for_prepared(version, as_of, unit)
     return _predict(version, as_of, unit)
@@ -649,6 +649,20 @@ def prediction_view(as_of, unit: str) -> dict:
     version = db().data_version()
     _wait_for_prepared(version, as_of, unit)
     return _prediction_view(version, as_of, unit)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _member_prediction(data_version: str, as_of, unit: str, cust_no: int) -> dict:
+    from . import predictions
+    return predictions.member_prediction(db(), as_of, unit, cust_no)
+
+
+def member_prediction(as_of, cust_no: int, unit: str = "week") -> dict:
+    """One buyer's scores (`predictions.member_prediction`: the page's kept fits, no one else scored),
+    cached by data version."""
+    version = db().data_version()
+    _wait_for_prepared(version, as_of, unit)
+    return _member_prediction(version, as_of, unit, int(cust_no))
 
 
 # -- the Predictions page's models, fitted in the background after an import ------------------------

@@ -94,14 +94,10 @@ def member_view(db, f, lang) -> None:
 def prediction_section(f, cust_no: int, lang: str) -> None:
     """The models' view of this member (Predictions page): P(still a customer), expected purchases,
     predicted 12-month spend; nothing when the data are too thin for the models."""
-    res = ui.prediction(f.as_of)
-    if not res["ok"]:
+    res = ui.member_prediction(f.as_of, cust_no)
+    r = res["row"]
+    if not res["ok"] or r is None:
         return
-    s = res["summary"]
-    row = s[s["cust_no"] == cust_no]
-    if row.empty:
-        return
-    r = row.iloc[0]
     nxt = predictions.next_purchase_date(res, r)
     m = st.columns(6)
     m[0].metric(tr("predict_p_alive"), i18n.fmt_pct(float(r["p_alive"]), lang))

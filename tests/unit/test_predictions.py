@@ -620,3 +620,53 @@ def test_a_view_of_thin_data_is_kept_with_its_problem(tmp_path):
     P.wait_for_kept_summaries()
     assert P.page_view(db, dt.date(2025, 2, 1), "day") == view and db.get_setting("kept_view_day")
     db.close()
+
+
+def test_one_members_prediction_is_their_row_of_everyones(cdnow, monkeypatch):
+    """The member page's scores for one buyer are exactly their row of `predict`'s summary (every
+    column, every tenth buyer, two dates and units), computed without scoring anyone else once the
+    page's view is kept; nobody's row for a buyer unknown by that date."""
+    for as_of, unit in ((CALIBRATION, "week"), (dt.date(1998, 6, 30), "day")):
+        s = P.predict(cdnow, as_of, unit, ids=False)["summary"]
+        P.page_view(cdnow, as_of, unit)
+        P.wait_for_kept_summaries()
+        with monkeypatch.context() as m:
+            if as_of == dt.date(1998, 6, 30):          # the latest date: the view is kept, nobody else scored
+                m.setattr(P, "predict", lambda *a, **k: pytest.fail("scored every buyer"))
+            for i in range(0, len(s), 10):
+                res = P.member_prediction(cdnow, as_of, unit, int(s["cust_no"].iloc[i]))
+                assert res["ok"] and (res["unit"], res["as_of"]) == (unit, as_of)
+                pd.testing.assert_series_equal(res["row"], s.iloc[i], check_exact=True, check_names=False)
+    later = cdnow.scalar("SELECT cust_no FROM orders WHERE is_purchase GROUP BY cust_no "
+                         "HAVING min(ordered_at) >= DATE '1997-03-01' ORDER BY cust_no LIMIT 1")
+    early = P.member_prediction(cdnow, dt.date(1997, 2, 28), "week", later)
+    assert early["ok"] and early["row"] is None                                       # first bought later
+    assert P.member_prediction(cdnow, CALIBRATION, "week", 10**9)["row"] is None
+
+
+def test_one_members_prediction_when_gamma_gamma_did_not_converge_is_predicts_row(tmp_path, monkeypatch):
+    """Without a converged Gamma-Gamma a one-time buyer's value is the mean over every buyer: the
+    member's row is then taken from `predict` itself."""
+    from crm.db import Database
+    db = Database(tmp_path / "p.duckdb")
+    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
+    real = P.fit_gamma_gamma
+    monkeypatch.setattr(P, "fit_gamma_gamma", lambda *a: P.Fit(**{**P._plain(real(*a)), "converged": False}))
+    s = P.predict(db, CALIBRATION, "week", ids=False)["summary"]
+    for i in (0, 1, 2, 500):
+        res = P.member_prediction(db, CALIBRATION, "week", int(s["cust_no"].iloc[i]))
+        pd.testing.assert_series_equal(res["row"], s.iloc[i], check_exact=True, check_names=False)
+    P.wait_for_kept_summaries()
+    db.close()
+
+
+def test_one_members_prediction_on_thin_data_says_why(tmp_path):
+    from crm.db import Database
+    db = Database(tmp_path / "thin.duckdb")
+    (tmp_path / "t.csv").write_text("user_id,order_dt,order_amount\nu1,2025-01-01,10\nu1,2025-02-01,10\n",
+                                    encoding="utf-8")
+    assert import_file(db, tmp_path / "t.csv").ok
+    res = P.member_prediction(db, dt.date(2025, 2, 1), "week", 1)
+    assert (res["ok"], res["problem"], res["row"]) == (False, "predict_problem_few_repeat", None)
+    P.wait_for_kept_summaries()
+    db.close()
