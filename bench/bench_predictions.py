@@ -9,7 +9,8 @@ Median of 3 after a warm-up: the per-customer summary in DuckDB; the BG/NBD and 
 summary repeated to that size: P(alive), expected purchases over 30/90/365 days and the horizon,
 expected value, 12-month spend); everything `predict` does with no fit kept, with the fits kept in
 the database from before, without customer ids (as the Predictions page asks: its summary computed
-and kept, then read back as a later visit does); the scores table
+and kept, then read back as a later visit does); the page's view (its totals, histogram and top
+50) computed and kept, then read back; one member's scores (the member page); the scores table
 the cohort conditions read; the co-purchase rules and suggested items for 200,000 members. Prints
 one table.
 """
@@ -78,6 +79,15 @@ def bench(orders: int, unit: str = "day") -> None:
                      len(s), ms))
         ms, _ = timed(lambda: P.predict(db, as_of, unit, ids=False))
         rows.append(("the same with the summary kept from before (a later first visit, any restart)", len(s), ms))
+        ms, _ = timed(lambda: (db.set_setting(f"kept_view_{unit}", ""), P.page_view(db, as_of, unit),
+                               P.wait_for_kept_summaries()))
+        rows.append(("the Predictions page's view (totals, histogram, top 50) from the kept summary, kept",
+                     len(s), ms))
+        ms, _ = timed(lambda: P.page_view(db, as_of, unit))
+        rows.append(("the page's view kept from before (a later first visit, any restart)", len(s), ms))
+        member = int(s["cust_no"].iloc[len(s) // 2])
+        ms, _ = timed(lambda: P.member_prediction(db, as_of, unit, member))
+        rows.append(("one member's scores (the member page), with the page's view kept", 1, ms))
         t = time.perf_counter()
         P.ensure_scores(db, as_of)
         rows.append(("scores table for cohort conditions (first build)", len(s), (time.perf_counter() - t) * 1000))
