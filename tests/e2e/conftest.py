@@ -78,6 +78,19 @@ def app_server(tmp_path):
 
 
 @pytest.fixture
+def sample_app(tmp_path):
+    """The app on the sample shop: tmp_path/e2e.duckdb loaded with the sample data, then served;
+    yields the base URL."""
+    from crm.db import Database
+    from crm.samples import load_sample
+    db = Database(tmp_path / "e2e.duckdb")
+    assert all(r.ok for r in load_sample(db))
+    db.close()
+    with streamlit_server(tmp_path / "e2e.duckdb") as url:
+        yield url
+
+
+@pytest.fixture
 def browser():
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.fail("Debian's chromium is not installed (bin/test installs it)")

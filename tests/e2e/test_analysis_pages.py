@@ -1,22 +1,16 @@
 """Every page opened in Chromium on the sample shop: charts render, no error shows."""
+import csv
+import io
 import time
-
-from crm.db import Database
-from crm.samples import load_sample
 
 from .conftest import wait_idle
 
 PAGES = ["home", "levels", "timing", "amount", "counts", "lifecycle", "cohorts", "members", "data"]
 
 
-def test_every_page_renders_charts_without_errors(tmp_path, monkeypatch, page, request):
-    db_path = tmp_path / "e2e.duckdb"
-    db = Database(db_path)
-    assert all(r.ok for r in load_sample(db))
-    db.close()
-    url = request.getfixturevalue("app_server")  # starts the server on tmp_path/e2e.duckdb
+def test_every_page_renders_charts_without_errors(tmp_path, page, sample_app):
     for name in PAGES:
-        page.goto(f"{url}/{name}")
+        page.goto(f"{sample_app}/{name}")
         wait_idle(page)
         assert page.locator("[data-testid='stException']").count() == 0, name
         assert page.locator("[data-testid='stAlertContentError']").count() == 0, name
@@ -36,17 +30,13 @@ def test_every_page_renders_charts_without_errors(tmp_path, monkeypatch, page, r
 
 
 def test_the_first_page_of_a_session_starts_loading_the_chart_library_and_shows_nothing_for_it(
-        tmp_path, page, request):
+        page, sample_app):
     """A session's first run sends a hidden empty chart so the browser fetches Plotly's script while
     the server works on the page: on the Data page (no charts of its own) the script is requested,
     no chart shows, and the next run removes the hidden one."""
-    db = Database(tmp_path / "e2e.duckdb")
-    assert all(r.ok for r in load_sample(db))
-    db.close()
-    url = request.getfixturevalue("app_server")
     asked = []
     page.on("request", lambda r: asked.append(r.url) if "/PlotlyChart." in r.url else None)
-    page.goto(f"{url}/data")
+    page.goto(f"{sample_app}/data")
     wait_idle(page)
     page.wait_for_timeout(500)
     assert asked, "the chart library was not requested"
@@ -71,15 +61,11 @@ new MutationObserver(() => {
 }).observe(document, {subtree: true, childList: true});"""
 
 
-def test_home_draws_its_small_charts_first_then_loads_the_chart_library(tmp_path, page, request):
+def test_home_draws_its_small_charts_first_then_loads_the_chart_library(page, sample_app):
     """A session that opens at Home: its four cards' lines are drawn with no chart script at all
     (neither Plotly's nor Vega's); Plotly's is asked for only afterwards (once they are drawn) and
     has loaded by the time the next page's charts are drawn; nothing of the preload or the loader
     shows."""
-    db = Database(tmp_path / "e2e.duckdb")
-    assert all(r.ok for r in load_sample(db))
-    db.close()
-    url = request.getfixturevalue("app_server")
     page.add_init_script(SMALL_CHARTS_WATCH)
 
     def late(route):                            # the lines' script arrives late: Plotly's must wait
@@ -87,7 +73,7 @@ def test_home_draws_its_small_charts_first_then_loads_the_chart_library(tmp_path
         route.continue_()
 
     page.route("**/static/js/rehype-raw.*.js", late)   # what Streamlit's Markdown uses to show HTML
-    page.goto(url)
+    page.goto(sample_app)
     page.wait_for_function("() => window.__drawnAt !== null", timeout=30000)
     assert page.locator(".js-plotly-plot").count() == 0
     page.wait_for_function("() => performance.getEntriesByType('resource').some(r => r.name.includes('/PlotlyChart.'))",
@@ -109,17 +95,11 @@ def test_home_draws_its_small_charts_first_then_loads_the_chart_library(tmp_path
     assert loads == 1                           # the page's charts used the module already loaded
 
 
-def test_predictions_page_draws_its_view_and_downloads_every_buyer(tmp_path, page, request):
+def test_predictions_page_draws_its_view_and_downloads_every_buyer(page, sample_app):
     """The Predictions page on the sample shop: its two charts and the 50 largest predicted spends;
     the CSV download scores every buyer when it is clicked (the page itself draws from the kept view):
     one row per buyer counted in the first card."""
-    import csv
-    import io
-    db = Database(tmp_path / "e2e.duckdb")
-    assert all(r.ok for r in load_sample(db))
-    db.close()
-    url = request.getfixturevalue("app_server")
-    page.goto(f"{url}/predictions")
+    page.goto(f"{sample_app}/predictions")
     wait_idle(page)
     page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot .main-svg", timeout=60000)
     assert page.locator("[data-testid='stMain'] .js-plotly-plot").count() == 2      # P(alive) matrix, value bars

@@ -3,9 +3,6 @@ orders → read the effect: in Chromium."""
 import csv
 import io
 
-from crm.db import Database
-from crm.samples import load_sample
-
 from .conftest import wait_idle
 from .test_cohort_flow import metric
 
@@ -19,12 +16,8 @@ def _download_rows(page, selector: str) -> tuple[str, list[dict]]:
     return download.suggested_filename, list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
 
 
-def test_cohort_to_campaign_to_measured_effect(tmp_path, page, request):
-    db = Database(tmp_path / "e2e.duckdb")
-    assert all(r.ok for r in load_sample(db))
-    db.close()
-    url = request.getfixturevalue("app_server")
-    page.goto(f"{url}/cohorts")
+def test_cohort_to_campaign_to_measured_effect(tmp_path, page, sample_app):
+    page.goto(f"{sample_app}/cohorts")
     wait_idle(page)
     page.get_by_role("button", name="沉睡客户", exact=True).click()
     wait_idle(page)
@@ -52,7 +45,7 @@ def test_cohort_to_campaign_to_measured_effect(tmp_path, page, request):
     key = next(iter(contacted[0]))
     contacted_keys = [r[key] for r in contacted]
     # the campaign page: the holdout, for the record, shares nobody with the contact list
-    page.goto(f"{url}/campaigns")
+    page.goto(f"{sample_app}/campaigns")
     wait_idle(page)
     file_name, held = _download_rows(page, ".st-key-camp_dl_hold button")
     assert "对照组" in file_name and len(held) == holdout
@@ -63,14 +56,14 @@ def test_cohort_to_campaign_to_measured_effect(tmp_path, page, request):
     later.write_text("order_id,customer_id,order_dt,paid_at,status,order_amount\n" + "".join(
         f"L{i},{k},2026-11-03 10:00:00,2026-11-03 10:00:00,交易成功,88.00\n" for i, k in enumerate(buyers)),
         encoding="utf-8")
-    page.goto(f"{url}/data")
+    page.goto(f"{sample_app}/data")
     wait_idle(page)
     page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files([str(later)])
     wait_idle(page)
     page.locator(".st-key-import_go button").click()
     wait_idle(page)
     page.get_by_text("later_orders.csv：已导入").first.wait_for()
-    page.goto(f"{url}/campaigns")
+    page.goto(f"{sample_app}/campaigns")
     wait_idle(page)
     table = page.locator("[data-testid='stDataFrame']").first
     table.wait_for()
