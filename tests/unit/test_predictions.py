@@ -388,18 +388,29 @@ def test_a_fit_kept_by_an_earlier_version_is_still_read(tmp_path, monkeypatch):
     db.close()
 
 
+def fresh_cdnow(tmp_path):
+    """(path, Database, latest order's date) of a new database with the CDNOW sample."""
+    from crm.db import Database
+    path = tmp_path / "p.duckdb"
+    db = Database(path)
+    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
+    return path, db, db.scalar("SELECT max(ordered_at)::DATE FROM orders")
+
+
+def counting(monkeypatch, name: str) -> tuple:
+    """(the real P.<name>, the list its calls are noted in): P.<name> counted from now on."""
+    real, calls = getattr(P, name), []
+    monkeypatch.setattr(P, name, lambda *a, **k: calls.append(a[1:]) or real(*a, **k))
+    return real, calls
+
+
 def test_the_summary_at_the_latest_date_is_kept_and_read_back(tmp_path, monkeypatch):
     """The page's summary (no ids) as of the latest order's date is kept in the database per unit and
     read back exactly (another session, a copy of the database); other dates, the ids, new data, a
     missing table and a read-only database compute it."""
     from crm.db import Database
-    path = tmp_path / "p.duckdb"
-    db = Database(path)
-    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
-    latest = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
-    real = P.summary
-    calls = []
-    monkeypatch.setattr(P, "summary", lambda *a, **k: calls.append(1) or real(*a, **k))
+    path, db, latest = fresh_cdnow(tmp_path)
+    real, calls = counting(monkeypatch, "summary")
 
     first = P.predict(db, latest, "week", ids=False)
     assert first["ok"] and len(calls) == 1
@@ -553,13 +564,8 @@ def test_the_page_view_at_the_latest_date_is_kept_and_read_back(tmp_path, monkey
     with every number the same, in another process on a copy too, without scoring anyone; other
     dates, new data, a damaged setting and a read-only database compute it; no customer id is kept."""
     from crm.db import Database
-    path = tmp_path / "p.duckdb"
-    db = Database(path)
-    assert import_file(db, FIXTURES / "cdnow_sample.txt").ok
-    latest = db.scalar("SELECT max(ordered_at)::DATE FROM orders")
-    real = P.predict
-    calls = []
-    monkeypatch.setattr(P, "predict", lambda *a, **k: calls.append(a[1:]) or real(*a, **k))
+    path, db, latest = fresh_cdnow(tmp_path)
+    real, calls = counting(monkeypatch, "predict")
 
     first = P.page_view(db, latest, "week")
     assert first["ok"] and len(calls) == 1
