@@ -94,7 +94,8 @@ def member_view(db, f, lang) -> None:
 def prediction_section(f, cust_no: int, lang: str) -> None:
     """The models' view of this member (Predictions page): P(still a customer), expected purchases,
     predicted 12-month spend; nothing when the data are too thin for the models."""
-    res = ui.member_prediction(f.as_of, cust_no)
+    with st.spinner(tr("predict_working"), show_time=True):   # shown after half a second: a fit after an import
+        res = ui.member_prediction(f.as_of, cust_no)
     r = res["row"]
     if not res["ok"] or r is None:
         return
