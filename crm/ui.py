@@ -629,12 +629,18 @@ def _predict(data_version: str, as_of, unit: str) -> dict:
     return predictions.predict(db(), as_of, unit, ids=False)   # ids for the rows shown: predictions.with_ids
 
 
+def _once_prepared(cached, as_of, unit: str, *rest):
+    """`cached(data version, as_of, unit, *rest)`, after the background preparation of the same data,
+    date and unit if one is running (a visit waits for it rather than fitting twice)."""
+    version = db().data_version()
+    _wait_for_prepared(version, as_of, unit)
+    return cached(version, as_of, unit, *rest)
+
+
 def prediction(as_of, unit: str = "week") -> dict:
     """The fitted models and every buyer's scores as of a date, cached by data version (the
     Predictions page's download)."""
-    version = db().data_version()
-    _wait_for_prepared(version, as_of, unit)
-    return _predict(version, as_of, unit)
+    return _once_prepared(_predict, as_of, unit)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -646,9 +652,7 @@ def _prediction_view(data_version: str, as_of, unit: str) -> dict:
 def prediction_view(as_of, unit: str) -> dict:
     """What the Predictions page draws (`predictions.page_view`: the fits, the totals, the histogram,
     the top buyers; kept in the database), cached by data version."""
-    version = db().data_version()
-    _wait_for_prepared(version, as_of, unit)
-    return _prediction_view(version, as_of, unit)
+    return _once_prepared(_prediction_view, as_of, unit)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -660,9 +664,7 @@ def _member_prediction(data_version: str, as_of, unit: str, cust_no: int) -> dic
 def member_prediction(as_of, cust_no: int, unit: str = "week") -> dict:
     """One buyer's scores (`predictions.member_prediction`: the page's kept fits, no one else scored),
     cached by data version."""
-    version = db().data_version()
-    _wait_for_prepared(version, as_of, unit)
-    return _member_prediction(version, as_of, unit, int(cust_no))
+    return _once_prepared(_member_prediction, as_of, unit, int(cust_no))
 
 
 # -- the Predictions page's models, fitted in the background after an import ------------------------
